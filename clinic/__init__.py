@@ -1,0 +1,1 @@
+"""The clinic project: settings, URLs and the public information section."""

@@ -1,0 +1,160 @@
+"""The public information section: one registry of pages, their titles and descriptions."""
+
+from dataclasses import dataclass
+
+from django.urls import path
+from django.views.generic import TemplateView
+
+
+@dataclass(frozen=True)
+class InfoPage:
+    slug: str
+    route: str
+    title: str
+    nav_label: str
+    description: str
+    in_guide: bool = True  # listed in the "About ketamine infusion" side navigation
+
+    @property
+    def url_name(self) -> str:
+        return self.slug
+
+    @property
+    def template_name(self) -> str:
+        return f"pages/{self.slug.replace('-', '_')}.html"
+
+
+PAGES = [
+    InfoPage(
+        "home",
+        "",
+        "Ketamine infusion for chronic pain and hard-to-treat depression",
+        "Home",
+        "Plain-language information about our ketamine infusion program for chronic pain and "
+        "treatment-resistant depression, and how to ask for a referral.",
+        in_guide=False,
+    ),
+    InfoPage(
+        "what-is-ketamine",
+        "ketamine-infusion/",
+        "What is ketamine infusion?",
+        "What it is",
+        "What ketamine is, its history as an anesthetic, and why we give it at low doses through an IV.",
+    ),
+    InfoPage(
+        "conditions",
+        "conditions-treated/",
+        "Conditions we treat, and how strong the evidence is",
+        "Conditions treated",
+        "Chronic pain, treatment-resistant depression, PTSD and other conditions, with an honest "
+        "rating of the research for each.",
+    ),
+    InfoPage(
+        "how-it-works",
+        "how-it-works/",
+        "How ketamine works in the body",
+        "How it works",
+        "How ketamine acts on NMDA receptors and glutamate, and why that differs from opioids, "
+        "gabapentin, anti-inflammatories and antidepressants.",
+    ),
+    InfoPage(
+        "benefits-and-risks",
+        "benefits-and-risks/",
+        "Benefits, risks and side effects",
+        "Benefits and risks",
+        "What ketamine infusion may do for you, and the short-term and long-term side effects and "
+        "risks to weigh.",
+    ),
+    InfoPage(
+        "misuse-and-the-law",
+        "misuse-and-the-law/",
+        "Misuse, dependence and the law",
+        "Misuse and the law",
+        "Why ketamine is a Schedule III controlled substance in the US, the risk of misuse, and "
+        "how our program keeps treatment safe.",
+    ),
+    InfoPage(
+        "clearance",
+        "clearance-process/",
+        "The clearance process, step by step",
+        "Clearance process",
+        "Every step between your referral and your first infusion: records, consultation, "
+        "questionnaires, tests, consent and scheduling.",
+    ),
+    InfoPage(
+        "who-may-not-be-suitable",
+        "who-may-not-be-suitable/",
+        "Who may not be suitable for ketamine infusion",
+        "Who may not be suitable",
+        "Health conditions and medicines that may make ketamine infusion unsafe or need extra "
+        "care, in plain language.",
+    ),
+    InfoPage(
+        "what-to-expect",
+        "what-to-expect/",
+        "What to expect before, during and after an infusion",
+        "What to expect",
+        "How to prepare for an infusion, what happens in the room, and how to look after yourself "
+        "afterwards.",
+    ),
+    InfoPage(
+        "costs",
+        "costs-and-payment/",
+        "Costs, insurance and payment",
+        "Costs and payment",
+        "What ketamine infusion costs, how insurance usually treats it, and your right to a Good "
+        "Faith Estimate if you pay for yourself.",
+    ),
+    InfoPage(
+        "faq",
+        "faq/",
+        "Frequently asked questions",
+        "FAQ",
+        "Short answers to the questions patients ask us most about ketamine infusion.",
+    ),
+    InfoPage(
+        "for-clinicians",
+        "for-referring-clinicians/",
+        "For referring clinicians",
+        "For clinicians",
+        "How to refer a patient to our ketamine infusion program, what to send, and how we handle "
+        "referrals.",
+        in_guide=False,
+    ),
+    InfoPage(
+        "privacy",
+        "privacy/",
+        "Privacy notice",
+        "Privacy",
+        "How we collect, use, protect and keep the health information you send us.",
+        in_guide=False,
+    ),
+    InfoPage(
+        "accessibility",
+        "accessibility/",
+        "Accessibility statement",
+        "Accessibility",
+        "How we make this site usable for everyone, and how to tell us about a barrier.",
+        in_guide=False,
+    ),
+]
+
+PAGES_BY_SLUG = {page.slug: page for page in PAGES}
+GUIDE_PAGES = [page for page in PAGES if page.in_guide]
+
+
+class InfoPageView(TemplateView):
+    page: InfoPage | None = None
+
+    def get_template_names(self):
+        return [self.page.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = self.page
+        context["guide_pages"] = GUIDE_PAGES
+        return context
+
+
+def urlpatterns_for_pages():
+    return [path(page.route, InfoPageView.as_view(page=page), name=page.url_name) for page in PAGES]

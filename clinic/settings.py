@@ -1,0 +1,288 @@
+"""Settings for the ketamine infusion referral app, driven by the environment.
+
+Development needs no variables at all. `DJANGO_ENV=production` fails closed: it refuses to
+start without its secrets and turns every transport-security switch on.
+"""
+
+from pathlib import Path
+import os
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise ImproperlyConfigured(f"The environment variable {name} must be set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_list(name: str, default: list[str] | None = None, *, required: bool = False) -> list[str]:
+    value = env_str(name, required=required)
+    if value is None:
+        return list(default or [])
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if required and not items:
+        raise ImproperlyConfigured(f"The environment variable {name} must list at least one value.")
+    return items
+
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production", "test"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be development, production or test.")
+PRODUCTION = DJANGO_ENV == "production"
+
+# --- Core -------------------------------------------------------------------------------------
+if PRODUCTION:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 varied characters.")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", required=True)
+    DEBUG = False
+else:
+    # Obviously not a secret: development and tests only.
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "development-only-key-never-used-in-production")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    DEBUG = env_bool("DJANGO_DEBUG", DJANGO_ENV == "development")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "formtools",
+    "csp",
+    "clinic",
+    "referrals",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clinic.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+WSGI_APPLICATION = "clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "clinic.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits live here: Redis in production so every worker shares it) ---------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Sessions: server-side only; a patient's intake lasts 2 idle hours, staff 15 minutes -------
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("PATIENT_SESSION_IDLE_SECONDS", 2 * 60 * 60)
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Passwords --------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Locale -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("CLINIC_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files: ours only, hashed and compressed in production --------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "clinic" / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads are private: never under STATIC or a public MEDIA_URL.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Forms ------------------------------------------------------------------------------------
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- Email: console in development; SMTP from variables in production ---------------------------
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Riverbend Clinic <no-reply@clinic.example.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# --- Security headers ---------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    if env_bool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_SSL_REDIRECT:
+        # The TLS-terminating proxy in front of us redirects plain HTTP itself, so Django's
+        # own redirect (and its deploy warning) would be redundant.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
+
+# One policy for every page, the admin included: our own origin only, nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# --- Logging: nothing a patient typed is ever logged ---------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Django's request logger prints the request path; our paths never carry PHI, but the
+        # admin's search query string can, so the server's access log omits query strings.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+# --- The clinic (a fictional clinic until a real one configures it) ------------------------------
+CLINIC = {
+    "name": env_str("CLINIC_NAME", "Riverbend Pain & Wellness Clinic"),
+    "program": "Ketamine Infusion Program",
+    "address_lines": env_list("CLINIC_ADDRESS", ["200 Example Avenue, Suite 310", "Riverbend, NY 10000"]),
+    "phone": env_str("CLINIC_PHONE", "(555) 010-0100"),
+    "phone_href": env_str("CLINIC_PHONE_HREF", "+15550100100"),
+    "fax": env_str("CLINIC_FAX", "(555) 010-0101"),
+    "email": env_str("CLINIC_EMAIL", "intake@clinic.example.com"),
+    "hours": env_str("CLINIC_HOURS", "Monday to Friday, 8:30 a.m. to 5:00 p.m. Eastern Time"),
+    "staff_alert_email": env_str("CLINIC_STAFF_ALERT_EMAIL", "intake-team@clinic.example.com"),
+    "turnaround_business_days": env_int("CLINIC_TURNAROUND_BUSINESS_DAYS", 3),
+    "prices": {
+        "consultation": env_str("CLINIC_PRICE_CONSULTATION", "$350"),
+        "infusion_depression": env_str("CLINIC_PRICE_INFUSION_DEPRESSION", "$550"),
+        "infusion_pain": env_str("CLINIC_PRICE_INFUSION_PAIN", "$750 to $1,200"),
+    },
+}
+CLINIC_BUSINESS_DAYS = [0, 1, 2, 3, 4]  # Monday to Friday
+CLINIC_HOLIDAYS = env_list(
+    "CLINIC_HOLIDAYS",
+    ["2026-11-26", "2026-12-25", "2027-01-01", "2027-01-18", "2027-05-31", "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"],
+)
+URGENT_TARGET_BUSINESS_DAYS = env_int("URGENT_TARGET_BUSINESS_DAYS", 0)  # same business day
+ROUTINE_TARGET_BUSINESS_DAYS = env_int("ROUTINE_TARGET_BUSINESS_DAYS", 3)
+COMPLETION_LINK_DAYS = env_int("COMPLETION_LINK_DAYS", 14)
+RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
+# Rate limits per client: "count/period seconds". Raised only for load runs (docs/reliability.md).
+RATE_LIMITS = {
+    "submit": env_str("RATE_LIMIT_SUBMIT", "5/3600"),
+    "status": env_str("RATE_LIMIT_STATUS", "10/900"),
+    "form": env_str("RATE_LIMIT_FORM", "30/900"),
+}

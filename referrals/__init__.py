@@ -1,0 +1,1 @@
+"""The referral and intake app."""
