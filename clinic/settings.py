@@ -286,3 +286,9 @@ RATE_LIMITS = {
     "status": env_str("RATE_LIMIT_STATUS", "10/900"),
     "form": env_str("RATE_LIMIT_FORM", "30/900"),
 }
+
+# --- Notifications: the outbox is sent by `manage.py send_notifications` ------------------------
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# In development the console backend may send right after commit; elsewhere the sender loop does.
+NOTIFICATIONS_SEND_ON_COMMIT = env_bool("NOTIFICATIONS_SEND_ON_COMMIT", DJANGO_ENV == "development")
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)

@@ -1,0 +1,46 @@
+// Intake form helpers: focus the error summary, and warn before the session clears the answers.
+(function () {
+  "use strict";
+
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+
+  var box = document.getElementById("session-timeout");
+  if (!box) {
+    return;
+  }
+  var warnAfter = parseInt(box.getAttribute("data-warn-after"), 10) * 1000;
+  var expireAfter = parseInt(box.getAttribute("data-expire-after"), 10) * 1000;
+  var url = box.getAttribute("data-keepalive-url");
+  var message = box.querySelector("[data-timeout-message]");
+  var button = box.querySelector("[data-keepalive]");
+  var warnTimer = null;
+  var expireTimer = null;
+
+  function schedule() {
+    window.clearTimeout(warnTimer);
+    window.clearTimeout(expireTimer);
+    warnTimer = window.setTimeout(function () {
+      box.hidden = false;
+      button.focus();
+    }, warnAfter);
+    expireTimer = window.setTimeout(function () {
+      message.textContent = "For your privacy, this form has cleared your answers after 2 hours without activity. " +
+        "Please start again, or call us.";
+      button.hidden = true;
+    }, expireAfter);
+  }
+
+  button.addEventListener("click", function () {
+    fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.ok) {
+        box.hidden = true;
+        schedule();
+      }
+    });
+  });
+
+  schedule();
+})();

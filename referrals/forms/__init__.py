@@ -1,0 +1,1 @@
+"""Forms of the public referral pages, one module per area."""

@@ -1,0 +1,146 @@
+"""Field helpers shared by the public forms: plain yes/no radios, dates, phone numbers."""
+
+import re
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+
+# Characters that have no place in any free text we keep (NUL and other control characters).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanCharField(forms.CharField):
+    """A CharField that refuses control characters with a clear message."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and _CONTROL.search(value):
+            raise ValidationError("Remove the unusual hidden characters from this answer.", code="control")
+        return value
+
+
+def text(
+    label, *, required=True, max_length=200, help_text="", textarea=False, rows=3, widget=None, **kwargs
+):
+    if textarea:
+        widget = forms.Textarea(attrs={"rows": rows})
+    field = CleanCharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=widget,
+        error_messages={
+            "required": kwargs.pop("required_message", f"Enter {label[0].lower() + label[1:]}"),
+            "max_length": f"Keep this under {max_length} characters (you have typed %(show_value)d).",
+        },
+        **kwargs,
+    )
+    return field
+
+
+def yes_no(label, *, help_text="", required_message=None, unsure=False):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO_UNSURE if unsure else YES_NO,
+        coerce=(str if unsure else (lambda v: v == "yes")),
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={
+            "required": required_message or "Choose an answer",
+            "invalid_choice": "Choose one of the answers shown",
+        },
+    )
+
+
+def choice(label, choices, *, help_text="", required=True, required_message=None, widget=forms.RadioSelect):
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        required=required,
+        widget=widget,
+        help_text=help_text,
+        error_messages={
+            "required": required_message or "Choose an answer",
+            "invalid_choice": "Choose one of the answers shown",
+        },
+    )
+
+
+def multi(label, choices, *, help_text="", required=False):
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        required=required,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+        error_messages={
+            "invalid_choice": "Choose only from the options shown",
+            "required": "Choose at least one",
+        },
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def date_of_birth(label="Date of birth"):
+    return forms.DateField(
+        label=label,
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
+        help_text="For example, 03/27/1980.",
+        error_messages={
+            "required": "Enter your date of birth",
+            "invalid": "Enter a real date of birth, for example 03/27/1980",
+        },
+    )
+
+
+def check_birth_date(value: date, today: date) -> date:
+    if value > today:
+        raise ValidationError("Your date of birth must be in the past", code="future")
+    if value.year < today.year - 120:
+        raise ValidationError("Check the year of your date of birth", code="too_old")
+    return value
+
+
+PHONE_DIGITS = re.compile(r"\D")
+
+
+def phone(label, *, required=True, help_text="", autocomplete="tel"):
+    return PhoneField(
+        label=label,
+        required=required,
+        help_text=help_text or "A US number, for example (555) 010-0123.",
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete, "inputmode": "tel"}),
+        error_messages={"required": f"Enter {label[0].lower() + label[1:]}"},
+    )
+
+
+class PhoneField(CleanCharField):
+    """US phone numbers: 10 digits (an optional leading 1), stored as (555) 010-0123."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        if not re.fullmatch(r"[0-9()+.\-\s]+", value):
+            raise ValidationError("Enter a phone number using only digits, spaces and ( ) - +", code="chars")
+        digits = PHONE_DIGITS.sub("", value)
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        if len(digits) != 10:
+            raise ValidationError(
+                "Enter a 10-digit US phone number, for example (555) 010-0123", code="length"
+            )
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"

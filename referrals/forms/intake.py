@@ -1,0 +1,660 @@
+"""The self-referral intake, one form per step. Each cleans to the answer keys of the spec."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from referrals.forms.fields import (
+    CleanCharField,
+    check_birth_date,
+    choice,
+    multi,
+    text,
+    yes_no,
+)
+from referrals.forms.fields import (
+    date_of_birth as birth_date_field,
+)
+from referrals.forms.fields import (
+    phone as phone_field,
+)
+
+# Patient-facing labels live here and in templates, never in the screening core.
+INDICATION_CHOICES = [
+    (
+        "Pain",
+        [
+            ("crps", "Complex regional pain syndrome (CRPS)"),
+            ("neuropathic", "Nerve pain (neuropathic pain)"),
+            ("fibromyalgia", "Fibromyalgia"),
+            ("migraine_headache", "Migraine or chronic headache"),
+            ("back_spine", "Back or spine pain"),
+            ("other_pain", "Another kind of long-term pain"),
+        ],
+    ),
+    (
+        "Mental health",
+        [
+            ("trd", "Depression that has not improved with treatment"),
+            ("bipolar_depression", "Depression as part of bipolar disorder"),
+            ("depression_suicidal_ideation", "Depression with thoughts of suicide"),
+            ("ptsd", "Post-traumatic stress disorder (PTSD)"),
+            ("anxiety", "Anxiety"),
+            ("ocd", "Obsessive-compulsive disorder (OCD)"),
+        ],
+    ),
+    ("Something else", [("other", "Something else, or I am not sure")]),
+]
+FLAT_INDICATIONS = [pair for _group, pairs in INDICATION_CHOICES for pair in pairs]
+DEPRESSION_CODES = {"trd", "bipolar_depression", "depression_suicidal_ideation"}
+
+HEART_CONDITION_CHOICES = [
+    ("coronary", "Coronary artery disease (narrowed heart arteries) or angina"),
+    ("past_heart_attack", "A heart attack in the past"),
+    ("heart_failure", "Heart failure"),
+    ("arrhythmia", "An irregular heartbeat, such as atrial fibrillation"),
+    ("valve", "A heart valve problem"),
+    ("device", "A pacemaker or implanted defibrillator"),
+]
+
+MEDICATION_CHOICES = [
+    (
+        "benzodiazepine",
+        "Benzodiazepines, for example lorazepam (Ativan), clonazepam (Klonopin), alprazolam (Xanax) or diazepam (Valium)",
+    ),
+    ("lamotrigine", "Lamotrigine (Lamictal)"),
+    (
+        "maoi",
+        "MAO inhibitors, for example phenelzine (Nardil), tranylcypromine (Parnate) or a selegiline patch (Emsam)",
+    ),
+    ("stimulant", "Stimulants, for example Adderall, Ritalin, Vyvanse or modafinil (Provigil)"),
+    (
+        "opioid_or_sedative",
+        "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle relaxants or sedating allergy pills",
+    ),
+    ("theophylline", "Theophylline or aminophylline (for asthma or COPD)"),
+    ("sympathomimetic", "Decongestants such as pseudoephedrine (Sudafed)"),
+    (
+        "glp1",
+        "Weekly or daily injections such as semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, Zepbound) or liraglutide",
+    ),
+    ("antihypertensive", "Any blood pressure medicine"),
+]
+
+CONTACT_CHOICES = [("phone", "Phone call"), ("text", "Text message"), ("email", "Email")]
+SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("intersex", "Intersex")]
+DURATION_CHOICES = [
+    ("under_6_months", "Less than 6 months"),
+    ("6_to_12_months", "6 to 12 months"),
+    ("1_to_5_years", "1 to 5 years"),
+    ("over_5_years", "More than 5 years"),
+]
+TRIALS_CHOICES = [
+    ("0", "None"),
+    ("1", "1"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4 or more"),
+    ("unsure", "Not sure"),
+]
+PRIOR_KETAMINE_CHOICES = [
+    ("none", "No"),
+    ("ketamine", "Yes, ketamine infusions or another form of ketamine"),
+    ("esketamine", "Yes, esketamine nasal spray (Spravato)"),
+    ("both", "Yes, both"),
+]
+LIVER_CHOICES = [
+    ("none", "No liver problems that I know of"),
+    ("other", "Yes: hepatitis, fatty liver or another liver problem"),
+    ("severe", "Yes: cirrhosis (scarring of the liver) or liver failure"),
+]
+ESCORT_CHOICES = [
+    ("yes", "Yes, someone can"),
+    ("not_yet", "Not yet, but I can arrange it"),
+    ("no", "No, I do not have anyone"),
+]
+PAYMENT_CHOICES = [
+    ("insurance", "I have health insurance and would like you to check it"),
+    ("self_pay", "I will pay for myself (self-pay)"),
+    ("unsure", "I am not sure yet"),
+]
+PAIN_SCALE = [(str(n), str(n)) for n in range(11)]
+
+
+class StepForm(forms.Form):
+    """A step of the intake. `context` carries answers from earlier steps the form may need."""
+
+    title = ""
+
+    def __init__(self, *args, context=None, **kwargs):
+        self.context = context or {}
+        super().__init__(*args, **kwargs)
+
+
+class AboutYouForm(StepForm):
+    title = "About you"
+
+    first_name = text(
+        "First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = text(
+        "Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    preferred_name = text("Name you like to be called", required=False, max_length=100, help_text="Optional.")
+    date_of_birth = birth_date_field()
+    sex_at_birth = choice(
+        "Sex assigned at birth",
+        SEX_CHOICES,
+        help_text="We ask because some medicines and tests depend on it. You can tell us your gender at your visit.",
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=200,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We only email you your reference code and links, never your health details.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the right format, like name@example.com",
+        },
+    )
+    phone = phone_field("Phone number")
+    preferred_contact = choice("How would you like us to contact you?", CONTACT_CHOICES)
+    voicemail_ok = yes_no("May we leave a voicemail message that says we are calling from the clinic?")
+    texts_ok = yes_no("May we send you text messages about appointments?")
+    emergency_name = text("Emergency contact's name", max_length=100)
+    emergency_relationship = text(
+        "Their relationship to you", max_length=60, help_text="For example, partner, parent or friend."
+    )
+    emergency_phone = phone_field("Emergency contact's phone number", autocomplete="off")
+
+    def clean_date_of_birth(self):
+        return check_birth_date(self.cleaned_data["date_of_birth"], timezone.localdate())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("preferred_contact") == "text" and cleaned.get("texts_ok") is False:
+            self.add_error(
+                "texts_ok",
+                "You chose text messages as your preferred contact. Choose yes here, or pick another way to contact you.",
+            )
+        return cleaned
+
+
+class ReasonForm(StepForm):
+    title = "Why you are being referred"
+
+    indication = forms.ChoiceField(
+        label="What is the main reason you would like ketamine infusion?",
+        choices=INDICATION_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the main reason",
+            "invalid_choice": "Choose one of the reasons shown",
+        },
+    )
+    secondary_indications = forms.MultipleChoiceField(
+        label="Do any other of these also apply to you?",
+        choices=INDICATION_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. Tick all that apply.",
+        error_messages={"invalid_choice": "Choose only from the reasons shown"},
+    )
+    duration = choice("How long have you had this problem?", DURATION_CHOICES)
+    treatments_tried = text(
+        "What treatments have you tried for it?",
+        max_length=2000,
+        textarea=True,
+        help_text="For example medicines, therapy, injections, physical therapy or surgery. A short list is fine.",
+    )
+    goals = text(
+        "What would you most like to change?",
+        required=False,
+        max_length=1000,
+        textarea=True,
+        help_text="Optional.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        main = cleaned.get("indication")
+        secondary = cleaned.get("secondary_indications") or []
+        if main and main in secondary:
+            cleaned["secondary_indications"] = [code for code in secondary if code != main]
+        return cleaned
+
+
+class DepressionHistoryForm(StepForm):
+    title = "Your depression treatment so far"
+
+    antidepressant_trials = choice(
+        "In this episode of depression, how many different antidepressants have you taken at a full dose for at least 6 weeks?",
+        TRIALS_CHOICES,
+        help_text="Count each medicine once. If you are not sure, choose \u201cNot sure\u201d.",
+    )
+    augmentation = yes_no(
+        "Have you taken a second medicine added to boost an antidepressant?",
+        help_text="For example lithium, aripiprazole (Abilify), quetiapine (Seroquel) or thyroid hormone.",
+    )
+    ect = yes_no("Have you had electroconvulsive therapy (ECT)?")
+    tms = yes_no("Have you had transcranial magnetic stimulation (TMS)?")
+    prior_ketamine = choice("Have you had ketamine or esketamine treatment before?", PRIOR_KETAMINE_CHOICES)
+    therapy = yes_no("Have you had talking therapy, such as CBT, for your depression?")
+
+
+def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
+    """Drop a question that does not apply, so a leftover answer is never kept."""
+    if not keep:
+        form.fields.pop(field, None)
+
+
+class HealthBodyForm(StepForm):
+    title = "Your physical health"
+    groups = {
+        "Your height and weight": (
+            ["height_feet", "height_inches", "weight_pounds"],
+            "If you do not know, leave these blank.",
+        ),
+        "Your most recent blood pressure reading": (
+            ["bp_systolic", "bp_diastolic"],
+            "If you know it, for example 128 over 82. If you do not know, leave these blank.",
+        ),
+    }
+
+    can_become_pregnant = yes_no(
+        "Could you become pregnant?",
+        unsure=True,
+        help_text="Choose no if, for example, you have gone through menopause or had surgery that prevents pregnancy.",
+    )
+    pregnant = yes_no("Are you pregnant, or could you be pregnant right now?", unsure=True)
+    breastfeeding = yes_no("Are you breastfeeding?")
+    height_feet = forms.IntegerField(
+        label="Height: feet",
+        required=False,
+        min_value=1,
+        max_value=8,
+        error_messages={
+            "min_value": "Enter feet between 1 and 8",
+            "max_value": "Enter feet between 1 and 8",
+            "invalid": "Enter feet as a whole number",
+        },
+    )
+    height_inches = forms.IntegerField(
+        label="Height: inches",
+        required=False,
+        min_value=0,
+        max_value=11,
+        error_messages={
+            "min_value": "Enter inches between 0 and 11",
+            "max_value": "Enter inches between 0 and 11",
+            "invalid": "Enter inches as a whole number",
+        },
+    )
+    weight_pounds = forms.DecimalField(
+        label="Weight in pounds",
+        required=False,
+        min_value=Decimal("44"),
+        max_value=Decimal("770"),
+        decimal_places=1,
+        max_digits=4,
+        help_text="Leave blank if you do not know.",
+        error_messages={
+            "min_value": "Enter a weight between 44 and 770 pounds",
+            "max_value": "Enter a weight between 44 and 770 pounds",
+            "invalid": "Enter your weight as a number, like 165",
+            "max_decimal_places": "Use at most one decimal place",
+            "max_digits": "Enter a weight between 44 and 770 pounds",
+        },
+    )
+    bp_systolic = forms.IntegerField(
+        label="Top number (systolic)",
+        required=False,
+        min_value=60,
+        max_value=260,
+        error_messages={
+            "min_value": "The top number is usually between 60 and 260",
+            "max_value": "The top number is usually between 60 and 260",
+            "invalid": "Enter the top number as a whole number, like 128",
+        },
+    )
+    bp_diastolic = forms.IntegerField(
+        label="Bottom number (diastolic)",
+        required=False,
+        min_value=30,
+        max_value=160,
+        error_messages={
+            "min_value": "The bottom number is usually between 30 and 160",
+            "max_value": "The bottom number is usually between 30 and 160",
+            "invalid": "Enter the bottom number as a whole number, like 82",
+        },
+    )
+    bp_told_uncontrolled = yes_no(
+        "Has a doctor or nurse told you that your blood pressure is not under control?"
+    )
+    recent_cardiac_event = yes_no(
+        "In the past {cardiac_months} months, have you had a heart attack, chest pain at rest or chest pain that keeps getting worse, a hospital stay for heart failure, or a stroke or mini-stroke (TIA)?"
+    )
+    heart_conditions = multi(
+        "Do you have any of these heart conditions?",
+        HEART_CONDITION_CHOICES,
+        help_text="Tick all that apply. Leave all unticked if none apply.",
+    )
+    aneurysm_or_avm = yes_no(
+        "Have you ever been told you have an aneurysm (a bulging blood vessel in the brain, chest, belly, arms or legs) or an AVM (a tangle of blood vessels)?",
+        unsure=True,
+    )
+    brain_bleed_history = yes_no(
+        "Have you ever had bleeding inside your brain, such as a hemorrhagic stroke?"
+    )
+    raised_icp = yes_no(
+        "Do you have a condition that raises the pressure inside your skull, such as a brain tumor, a blocked shunt or a recent serious head injury?",
+        unsure=True,
+    )
+    glaucoma = yes_no(
+        "Do you have glaucoma or high pressure in your eyes, or have you had eye surgery or an eye injury recently?"
+    )
+    sleep_apnea = yes_no(
+        "Do you have sleep apnea or use a CPAP machine, or have you had breathing problems with sedation or anesthesia?"
+    )
+    home_oxygen = yes_no("Do you use oxygen at home, or have severe lung disease?")
+    seizures = yes_no("Do you have epilepsy, or have you ever had a seizure?")
+    hyperthyroid_uncontrolled = yes_no(
+        "Do you have an overactive thyroid that is not under control right now?"
+    )
+    liver_disease = choice("Do you have a liver problem?", LIVER_CHOICES)
+    bladder_symptoms = yes_no(
+        "Do you have a painful bladder condition (interstitial cystitis), or often need to pass urine urgently or painfully?"
+    )
+    memory_disorder = yes_no(
+        "Have you been diagnosed with dementia or a memory problem, or a brain injury that still affects you?"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = self.context.get("cardiac_lookback_months", 6)
+        self.fields["recent_cardiac_event"].label = self.fields["recent_cardiac_event"].label.format(
+            cardiac_months=months
+        )
+        may_be_pregnant = self.context.get("sex_at_birth") != "male"
+        _apply_conditional(self, "can_become_pregnant", may_be_pregnant)
+        _apply_conditional(self, "breastfeeding", may_be_pregnant)
+        if may_be_pregnant:
+            self.fields["pregnant"].required = False
+            self.fields["pregnant"].help_text = "Answer this if you could become pregnant or are not sure."
+        else:
+            _apply_conditional(self, "pregnant", False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "can_become_pregnant" in self.fields:
+            could = cleaned.get("can_become_pregnant")
+            if could in ("yes", "unsure"):
+                if not cleaned.get("pregnant"):
+                    self.add_error("pregnant", "Tell us whether you are, or could be, pregnant")
+            else:
+                cleaned["pregnant"] = None
+        feet, inches = cleaned.get("height_feet"), cleaned.get("height_inches")
+        if inches is not None and feet is None:
+            self.add_error("height_feet", "Enter feet as well as inches, or leave both blank")
+        cleaned["height_cm"] = None
+        if feet is not None:
+            cm = (Decimal(feet * 12 + (inches or 0)) * Decimal("2.54")).quantize(
+                Decimal("0.1"), ROUND_HALF_UP
+            )
+            if not Decimal(50) <= cm <= Decimal(250):
+                self.add_error(
+                    "height_feet",
+                    "Check your height: it should be between 1 foot 8 inches and 8 feet 2 inches",
+                )
+            else:
+                cleaned["height_cm"] = float(cm)
+        pounds = cleaned.get("weight_pounds")
+        cleaned["weight_kg"] = None
+        if pounds is not None:
+            kg = (pounds * Decimal("0.45359237")).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            cleaned["weight_kg"] = float(min(max(kg, Decimal(20)), Decimal(350)))
+        systolic, diastolic = cleaned.get("bp_systolic"), cleaned.get("bp_diastolic")
+        if (
+            (systolic is None) != (diastolic is None)
+            and not self.has_error("bp_systolic")
+            and not self.has_error("bp_diastolic")
+        ):
+            missing = "bp_diastolic" if diastolic is None else "bp_systolic"
+            self.add_error(missing, "Enter both blood pressure numbers, or leave both blank")
+        if systolic is not None and diastolic is not None and diastolic >= systolic:
+            self.add_error("bp_diastolic", "The bottom number should be lower than the top number")
+        return cleaned
+
+
+class HealthMindForm(StepForm):
+    title = "Your mental health and substance use"
+
+    psychosis_current = yes_no(
+        "Right now, are you hearing or seeing things other people do not, or holding strong beliefs that others tell you are not real?"
+    )
+    psychosis_history = yes_no(
+        "Have you ever been diagnosed with schizophrenia, schizoaffective disorder or another psychotic illness, or had depression with hallucinations or delusions?"
+    )
+    mania_recent = yes_no(
+        "In the past 2 weeks, have you had several days of unusually high or irritable mood, with much less need for sleep than usual?"
+    )
+    bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
+    alcohol_heavy = yes_no(
+        "Do you often drink heavily, for example 4 or more drinks on one occasion, or more than 7 to 14 drinks a week?"
+    )
+    substance_problem_recent = yes_no(
+        "In the past {substance_months} months, has alcohol or drug use caused you problems, or have you been unable to cut down, or been in withdrawal or treatment?"
+    )
+    substance_history = yes_no("Have you ever had treatment for, or a problem with, alcohol or drug use?")
+    ketamine_nonmedical_use = yes_no(
+        "Have you ever used ketamine, PCP or similar drugs outside of medical care?"
+    )
+    ketamine_bladder_damage = yes_no(
+        "Have you ever had bladder damage, painful urination or blood in your urine linked to ketamine use?"
+    )
+    ketamine_allergy = yes_no(
+        "Have you ever had an allergic reaction to ketamine or esketamine (Spravato)?", unsure=True
+    )
+    ketamine_bad_reaction = yes_no(
+        "Have you had a bad reaction to ketamine before, such as severe agitation, frightening hallucinations lasting hours, very high blood pressure or breathing problems?"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        months = self.context.get("substance_lookback_months", 3)
+        field = self.fields["substance_problem_recent"]
+        field.label = field.label.format(substance_months=months)
+        if self.context.get("bipolar_indication"):
+            field = self.fields["bipolar_diagnosis"]
+            field.required = False
+            field.help_text = "You told us you have bipolar depression, so you can skip this."
+
+
+class MedicationsForm(StepForm):
+    title = "Medicines and allergies"
+
+    medications = multi(
+        "Do you take any of these medicines, now or as needed?",
+        MEDICATION_CHOICES,
+        help_text="Tick all that apply. Leave all unticked if none apply.",
+    )
+    medication_list = text(
+        "List all the medicines you take",
+        max_length=3000,
+        textarea=True,
+        rows=4,
+        help_text="Include the dose if you know it, and any vitamins, supplements or cannabis. Write \u201cnone\u201d if you take none.",
+        required_message="List your medicines, or write \u201cnone\u201d",
+    )
+    allergies = text(
+        "Do you have any allergies to medicines, foods or latex?",
+        max_length=1000,
+        textarea=True,
+        rows=2,
+        help_text="Write \u201cnone\u201d if you have none.",
+        required_message="List your allergies, or write \u201cnone\u201d",
+    )
+
+
+def frequency_field(label, options):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(str(i), text_) for i, text_ in enumerate(options)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often", "invalid_choice": "Choose one of the answers shown"},
+    )
+
+
+class PHQ9Form(StepForm):
+    title = "Your mood"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        texts = self.context["questionnaire"]["phq9"]
+        for number, item in enumerate(texts["items"], start=1):
+            self.fields[f"phq9_{number}"] = frequency_field(item, texts["options"])
+        difficulty = texts["difficulty"]
+        self.fields["phq9_difficulty"] = frequency_field(difficulty["question"], difficulty["options"])
+        self.fields["phq9_difficulty"].error_messages["required"] = (
+            "Choose how hard these problems have made things"
+        )
+
+
+class ASQForm(StepForm):
+    title = "Your safety"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        texts = self.context["questionnaire"]["asq"]
+        for number, item in enumerate(texts["items"], start=1):
+            self.fields[f"asq_q{number}"] = yes_no(item)
+        self.fields["asq_acuity"] = yes_no(texts["acuity"])
+        self.fields["asq_acuity"].required = False
+        self.fields["asq_acuity"].help_text = "Answer this if you answered yes to any question above."
+
+    def clean(self):
+        cleaned = super().clean()
+        answers = [cleaned.get(f"asq_q{n}") for n in range(1, 5)]
+        if any(a is True for a in answers):
+            if cleaned.get("asq_acuity") in (None, ""):
+                self.add_error("asq_acuity", "You answered yes above, so please answer this question too")
+        elif all(a is False for a in answers):
+            cleaned["asq_acuity"] = None
+        return cleaned
+
+
+class MoreQuestionnairesForm(StepForm):
+    title = "A few more questions"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        texts = self.context["questionnaire"]
+        if self.context.get("mental_health"):
+            for number, item in enumerate(texts["gad7"]["items"], start=1):
+                self.fields[f"gad7_{number}"] = frequency_field(item, texts["gad7"]["options"])
+        if self.context.get("ptsd"):
+            self.fields["pc_ptsd5_exposed"] = yes_no(texts["pc_ptsd5"]["exposure"])
+            for number, item in enumerate(texts["pc_ptsd5"]["items"], start=1):
+                field = yes_no(item)
+                field.required = False
+                self.fields[f"pc_ptsd5_{number}"] = field
+        if self.context.get("pain"):
+            for key, label in texts["pain"]["items"].items():
+                self.fields[f"pain_{key}"] = forms.TypedChoiceField(
+                    label=label,
+                    choices=PAIN_SCALE,
+                    coerce=int,
+                    widget=forms.RadioSelect(attrs={"class": "pain-scale"}),
+                    help_text=texts["pain"]["scale"],
+                    error_messages={
+                        "required": "Choose a number from 0 to 10",
+                        "invalid_choice": "Choose a number from 0 to 10",
+                    },
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "pc_ptsd5_exposed" in self.fields:
+            if cleaned.get("pc_ptsd5_exposed") is True:
+                for n in range(1, 6):
+                    if cleaned.get(f"pc_ptsd5_{n}") in (None, ""):
+                        self.add_error(
+                            f"pc_ptsd5_{n}",
+                            "You said you have been through an event like this, so please answer this question",
+                        )
+            else:
+                for n in range(1, 6):
+                    cleaned[f"pc_ptsd5_{n}"] = None
+        return cleaned
+
+
+class PracticalForm(StepForm):
+    title = "Getting to appointments and paying"
+
+    escort_available = choice(
+        "After each infusion you cannot drive until the next day. Can an adult take you home and stay with you afterwards?",
+        ESCORT_CHOICES,
+    )
+    payment = choice("How do you expect to pay?", PAYMENT_CHOICES)
+    insurer = text(
+        "Insurance company", required=False, max_length=120, help_text="For example, Aetna or Medicare."
+    )
+    member_id = text("Member ID", required=False, max_length=40)
+    group_number = text("Group number", required=False, max_length=40, help_text="Optional.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("payment") == "insurance":
+            if not cleaned.get("insurer"):
+                self.add_error("insurer", "Enter the name of your insurance company")
+            if not cleaned.get("member_id"):
+                self.add_error("member_id", "Enter your member ID, as shown on your insurance card")
+        else:
+            for name in ("insurer", "member_id", "group_number"):
+                cleaned[name] = ""
+        return cleaned
+
+
+class ConsentForm(StepForm):
+    title = "Check and sign"
+
+    accurate = forms.BooleanField(
+        label="The information I have given is true and complete to the best of my knowledge.",
+        error_messages={"required": "Confirm that your information is accurate"},
+    )
+    privacy = forms.BooleanField(
+        label="I have read the privacy notice and agree that the clinic may use my information to review my referral.",
+        error_messages={"required": "Confirm that you have read the privacy notice"},
+    )
+    electronic = forms.BooleanField(
+        label="I agree to receive emails and texts about my referral. They will contain only a reference code and links, never my health details.",
+        error_messages={
+            "required": "Agree to receive messages about your referral, or call us to refer by phone"
+        },
+    )
+    signature = CleanCharField(
+        label="Type your full name to sign",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Type your full name to sign"},
+    )
+
+    def clean_signature(self):
+        signature = " ".join(self.cleaned_data["signature"].split())
+        expected = " ".join(
+            f"{self.context.get('first_name', '')} {self.context.get('last_name', '')}".split()
+        )
+        if expected and signature.casefold() != expected.casefold():
+            raise ValidationError(
+                f"Type your full name exactly as you gave it earlier: {expected}", code="mismatch"
+            )
+        return signature
+
+
+class ReviewForm(StepForm):
+    title = "Check your answers"
+
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)

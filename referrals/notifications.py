@@ -1,0 +1,116 @@
+"""What is sent to whom: queued as outbox rows in the caller's transaction, sent later.
+
+Emails carry the reference code and links only: nothing the patient typed, not even a name.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from referrals.models import Notification, Referral
+
+logger = logging.getLogger(__name__)
+
+# template name -> audience; each has emails/<name>_subject.txt and emails/<name>.txt
+TEMPLATES = {
+    "patient_received": "patient",
+    "patient_complete_health_questions": "patient",
+    "patient_status_update": "patient",
+    "patient_info_request": "patient",
+    "referrer_received": "referrer",
+    "referrer_status_update": "referrer",
+    "referrer_info_request": "referrer",
+    "staff_new_referral": "staff",
+    "staff_urgent_safety": "staff",
+    "staff_info_received": "staff",
+}
+
+
+def queue(referral: Referral | None, template: str, recipient: str, **links: str) -> Notification | None:
+    """Queue one email; `links` are absolute URLs (never PHI). Sent once the transaction commits."""
+    if template not in TEMPLATES:
+        raise ValueError(f"Unknown notification template {template!r}")
+    if not recipient:
+        return None
+    notification = Notification.objects.create(
+        referral=referral,
+        recipient=recipient,
+        audience=TEMPLATES[template],
+        template=template,
+        context={"reference": referral.reference if referral else "", **links},
+    )
+    if settings.NOTIFICATIONS_SEND_ON_COMMIT:
+        transaction.on_commit(lambda: send_due(limit=20))
+    return notification
+
+
+def queue_status_update(referral: Referral) -> None:
+    """Tell the patient (and the referrer of a provider referral) that their referral moved on."""
+    status_url = absolute_url("/status/")
+    queue(referral, "patient_status_update", referral.email, status_url=status_url)
+    if referral.referrer_id:
+        queue(referral, "referrer_status_update", referral.referrer.email, status_url=status_url)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def render(notification: Notification) -> tuple[str, str]:
+    context = {**notification.context, "clinic": settings.CLINIC}
+    subject = render_to_string(f"emails/{notification.template}_subject.txt", context)
+    body = render_to_string(f"emails/{notification.template}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def send_due(*, limit: int = 50) -> tuple[int, int]:
+    """Send queued and retry-due notifications. Returns (sent, failed). Safe to run in parallel."""
+    now = timezone.now()
+    sent = failed = 0
+    with transaction.atomic():
+        due = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[Notification.SendStatus.QUEUED, Notification.SendStatus.FAILED])
+            .exclude(next_attempt_at__gt=now)
+            .order_by("created_at", "id")[:limit]
+        )
+        batch = list(due)
+        if not batch:
+            return 0, 0
+        connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+        for notification in batch:
+            notification.attempts += 1
+            try:
+                subject, body = render(notification)
+                EmailMessage(subject, body, to=[notification.recipient], connection=connection).send()
+            except Exception as exc:  # any mail failure is retried later; the request never waits on it
+                failed += 1
+                notification.last_error = f"{type(exc).__name__}"[:300]
+                if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                    notification.status = Notification.SendStatus.GAVE_UP
+                else:
+                    notification.status = Notification.SendStatus.FAILED
+                    notification.next_attempt_at = now + _backoff(notification.attempts)
+                logger.warning("Notification %s failed (attempt %s)", notification.pk, notification.attempts)
+            else:
+                sent += 1
+                notification.status = Notification.SendStatus.SENT
+                notification.sent_at = timezone.now()
+                notification.last_error = ""
+            notification.save(
+                update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at"]
+            )
+        try:
+            connection.close()
+        except Exception:  # closing a dead connection must not undo what was recorded
+            pass
+    return sent, failed

@@ -1,0 +1,1 @@
+"""Public views of the referral app, one module per area."""

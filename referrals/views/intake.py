@@ -1,0 +1,471 @@
+"""The patient self-referral: a multi-step wizard whose answers live only in the server session."""
+
+import uuid
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from formtools.wizard.forms import ManagementForm
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
+
+from referrals import ratelimit, workflow
+from referrals.exceptions import DuplicateSubmissionError
+from referrals.forms import intake as f
+from referrals.models import QuestionnaireText, ScreeningPolicy
+from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
+from referrals.screening import MENTAL_HEALTH_INDICATIONS, PAIN_INDICATIONS
+
+RESULT_SESSION_KEY = "intake_result"
+
+
+def _indications(wizard) -> set[str]:
+    reason = wizard.cleaned("reason") or {}
+    codes = set(reason.get("secondary_indications") or [])
+    if reason.get("indication"):
+        codes.add(reason["indication"])
+    return codes
+
+
+def show_depression_history(wizard) -> bool:
+    return bool(_indications(wizard) & f.DEPRESSION_CODES)
+
+
+def show_safety_questions(wizard) -> bool:
+    if _indications(wizard) & MENTAL_HEALTH_INDICATIONS:
+        return True
+    mood = wizard.cleaned("mood") or {}
+    return (mood.get("phq9_9") or 0) >= 1
+
+
+def show_documents(wizard) -> bool:
+    return "documents" in dict(wizard.form_list)
+
+
+FORMS = [
+    ("about", f.AboutYouForm),
+    ("reason", f.ReasonForm),
+    ("depression", f.DepressionHistoryForm),
+    ("health", f.HealthBodyForm),
+    ("health_mind", f.HealthMindForm),
+    ("medications", f.MedicationsForm),
+    ("mood", f.PHQ9Form),
+    ("safety", f.ASQForm),
+    ("more", f.MoreQuestionnairesForm),
+    ("practical", f.PracticalForm),
+    ("consent", f.ConsentForm),
+    ("review", f.ReviewForm),
+]
+CONDITIONS = {"depression": show_depression_history, "safety": show_safety_questions}
+
+
+def current_questionnaire() -> tuple[str, dict]:
+    row = QuestionnaireText.current()
+    if row and not structure_problems(row.texts):
+        return row.version, row.texts
+    return DEFAULT_VERSION, DEFAULT_TEXTS
+
+
+class IntakeWizard(NamedUrlSessionWizardView):
+    """Back saves the page; a stale or tampered post gets a friendly page, never a 500."""
+
+    form_list = FORMS
+    condition_dict = CONDITIONS
+    url_name = "referrals:intake-step"
+    done_step_name = "finished"
+    template_name = "referrals/intake/step.html"
+    referral = None  # set by the completion-link variant
+
+    # --- cached reads ------------------------------------------------------------------------
+    def cleaned(self, step: str) -> dict | None:
+        cache = self.__dict__.setdefault("_cleaned_cache", {})
+        if step not in cache:
+            cache[step] = None  # guards against recursion through conditions
+            data = self.storage.get_step_data(step)
+            if data is not None:
+                form = self.get_form(step=step, data=data, files=self.storage.get_step_files(step))
+                cache[step] = form.cleaned_data if form.is_valid() else None
+        return cache[step]
+
+    def _forget_cache(self):
+        self.__dict__.pop("_cleaned_cache", None)
+        self.__dict__.pop("_form_context", None)
+
+    def questionnaire(self) -> tuple[str, dict]:
+        if "_questionnaire" not in self.__dict__:
+            self.__dict__["_questionnaire"] = current_questionnaire()
+        return self.__dict__["_questionnaire"]
+
+    def policy_row(self) -> ScreeningPolicy:
+        if "_policy" not in self.__dict__:
+            self.__dict__["_policy"] = ScreeningPolicy.current()
+        return self.__dict__["_policy"]
+
+    def form_context(self, step: str) -> dict:
+        context = {"questionnaire": self.questionnaire()[1]}
+        if step in ("about", "reason"):
+            return context
+        about = self.cleaned("about") or {}
+        codes = _indications(self)
+        policy = self.policy_row()
+        context.update(
+            sex_at_birth=about.get("sex_at_birth"),
+            first_name=about.get("first_name", ""),
+            last_name=about.get("last_name", ""),
+            cardiac_lookback_months=policy.cardiac_lookback_months,
+            substance_lookback_months=policy.substance_lookback_months,
+            mental_health=bool(codes & MENTAL_HEALTH_INDICATIONS) or not codes,
+            pain=bool(codes & PAIN_INDICATIONS) or not codes,
+            ptsd="ptsd" in codes,
+            bipolar_indication="bipolar_depression" in codes,
+        )
+        return context
+
+    def get_form_kwargs(self, step=None):
+        return {"context": self.form_context(step or self.steps.current)}
+
+    def get_form_initial(self, step):
+        if step == "review":
+            token = self.storage.extra_data.get("submission_token")
+            if not token:
+                token = str(uuid.uuid4())
+                self.storage.extra_data = {**self.storage.extra_data, "submission_token": token}
+            return {"submission_token": token}
+        return super().get_form_initial(step)
+
+    # --- request handling ----------------------------------------------------------------------
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        kwargs.setdefault("url_name", cls.url_name)
+        kwargs.setdefault("done_step_name", cls.done_step_name)
+        return never_cache(super().as_view(*args, **kwargs))
+
+    def get(self, *args, **kwargs):
+        step = kwargs.get("step")
+        if step == self.done_step_name:
+            return redirect("referrals:intake-confirmation")
+        if step and step not in self.get_form_list():
+            # A step that does not apply (or no longer applies) to these answers.
+            return redirect(self.get_step_url(self.steps.current))
+        return super().get(*args, **kwargs)
+
+    def post(self, *args, **kwargs):
+        management = ManagementForm(self.request.POST, prefix=self.prefix)
+        if not management.is_valid():
+            raise SuspiciousOperation("Intake management form missing or tampered.")
+        posted_step = management.cleaned_data["current_step"]
+        if posted_step not in self.get_form_list():
+            raise SuspiciousOperation("Intake step that does not apply.")
+        if posted_step != self.steps.first and not self.storage.data.get(self.storage.step_data_key):
+            return render(self.request, "referrals/intake/expired.html", status=400)
+        if posted_step == "review":
+            existing = self._already_submitted()
+            if existing:
+                return existing
+            if ratelimit.hit(self.request, "submit"):
+                return ratelimit.limited_response(self.request, "submit")
+        goto = self.request.POST.get("wizard_goto_step")
+        if goto:
+            return self._save_and_go(posted_step, goto)
+        self._forget_cache()
+        return super().post(*args, **kwargs)
+
+    def _save_and_go(self, posted_step: str, goto: str):
+        """Back (or any jump) keeps what is on the page, complete or not."""
+        if goto not in self.get_form_list():
+            raise SuspiciousOperation("Unknown intake step.")
+        self.storage.current_step = posted_step
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        self.storage.set_step_data(posted_step, self.process_step(form))
+        self.storage.current_step = goto
+        return redirect(self.get_step_url(goto))
+
+    def _already_submitted(self):
+        """A second post of the same submit goes to the confirmation of the referral already stored."""
+        result = self.request.session.get(RESULT_SESSION_KEY)
+        token = self.request.POST.get("review-submission_token")
+        if result and token and result.get("token") == token:
+            return redirect("referrals:intake-confirmation")
+        return None
+
+    def render_next_step(self, form, **kwargs):
+        self._forget_cache()
+        if self.storage.extra_data.get("reviewed"):
+            # After a change from the check-your-answers page, go back there, unless the change
+            # made a new step apply (or left one incomplete).
+            for step in self.get_form_list():
+                if step == "review":
+                    break
+                if self.cleaned(step) is None:
+                    self.storage.current_step = step
+                    return redirect(self.get_step_url(step))
+            self.storage.current_step = "review"
+            return redirect(self.get_step_url("review"))
+        return super().render_next_step(form, **kwargs)
+
+    def render_done(self, form, **kwargs):
+        # Submit on the POST itself, not on a later GET of a "done" URL as formtools would.
+        return WizardView.render_done(self, form, **kwargs)
+
+    def render_revalidation_failure(self, failed_step, form, **kwargs):
+        self.storage.current_step = failed_step
+        return redirect(self.get_step_url(failed_step))
+
+    # --- templates -----------------------------------------------------------------------------
+    def get_template_names(self):
+        return [f"referrals/intake/step_{self.steps.current}.html", self.template_name]
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        steps = [s for s in self.get_form_list()]
+        current = self.steps.current
+        index = steps.index(current)
+        context.update(
+            step_title=form.title,
+            step_number=index + 1,
+            step_count=len(steps),
+            progress=[
+                {"name": s, "title": self.form_list[s].title, "done": i < index, "current": s == current}
+                for i, s in enumerate(steps)
+            ],
+            show_crisis=self.safety_flagged(),
+            questionnaire_version=self.questionnaire()[0],
+            layout=layout(form),
+            is_review=current == "review",
+            referral=self.referral,
+            error_list=error_list(form),
+            session_expire_seconds=settings.SESSION_COOKIE_AGE,
+            session_warn_seconds=max(settings.SESSION_COOKIE_AGE - 15 * 60, 60),
+        )
+        if current == "review":
+            self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}
+            context["sections"] = self.summary()
+        return context
+
+    def safety_flagged(self) -> bool:
+        mood = self.cleaned("mood") or {}
+        if (mood.get("phq9_9") or 0) >= 1:
+            return True
+        safety = self.cleaned("safety") or {}
+        return any(safety.get(f"asq_q{n}") is True for n in range(1, 5))
+
+    def summary(self) -> list[dict]:
+        """The answers grouped as the patient saw them, with the question wording used."""
+        sections = []
+        for step in self.get_form_list():
+            if step == "review":
+                continue
+            data = self.storage.get_step_data(step)
+            form = self.get_form(step=step, data=data)
+            valid = data is not None and form.is_valid()
+            rows = []
+            for name, field in form.fields.items():
+                if isinstance(field.widget, forms.HiddenInput):
+                    continue
+                value = form.cleaned_data.get(name) if valid else None
+                rows.append({"question": str(field.label), "answer": display(field, value)})
+            sections.append({"step": step, "title": form.title, "rows": rows, "complete": valid})
+        return sections
+
+    # --- submission ----------------------------------------------------------------------------
+    def done(self, form_list, form_dict=None, **kwargs):
+        cleaned = {step: form.cleaned_data for step, form in form_dict.items()}
+        token = uuid.UUID(str(cleaned["review"]["submission_token"]))
+        identity, answers, details = build_submission(cleaned, today=timezone.localdate())
+        details["summary"] = self.summary()
+        version = self.questionnaire()[0]
+        try:
+            referral = self.submit(token, identity, answers, details, version)
+        except DuplicateSubmissionError as duplicate:
+            referral = duplicate.referral
+        self.request.session[RESULT_SESSION_KEY] = {
+            "reference": referral.reference,
+            "urgent": referral.urgent_safety,
+            "token": str(token),
+            "source": referral.source,
+        }
+        return redirect("referrals:intake-confirmation")
+
+    def submit(self, token, identity, answers, details, version):
+        return workflow.submit_referral(
+            submission_token=token,
+            identity=identity,
+            answers=answers,
+            details=details,
+            today=timezone.localdate(),
+            questionnaire_version=version,
+            session_key=self.request.session.session_key or "",
+        )
+
+
+def error_list(form) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for the error summary; anchors point at the first input of a field."""
+    items = [("", str(message)) for message in form.non_field_errors()]
+    for bound in form:
+        if not bound.errors:
+            continue
+        anchor = bound.auto_id
+        if isinstance(bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            anchor = f"{anchor}_0"
+        items.extend((anchor, str(message)) for message in bound.errors)
+    return items
+
+
+def layout(form) -> list[dict]:
+    """Group related fields (height, blood pressure) into fieldsets for the template."""
+    groups = getattr(form, "groups", {})
+    seen: set[str] = set()
+    items = []
+    for name in form.fields:
+        if name in seen:
+            continue
+        for legend, (names, help_text) in groups.items():
+            if name in names:
+                present = [n for n in names if n in form.fields]
+                seen.update(present)
+                items.append({"group": legend, "help": help_text, "fields": [form[n] for n in present]})
+                break
+        else:
+            items.append({"field": form[name]})
+    return items
+
+
+def display(field, value) -> str:
+    if value is None or value == "" or value == []:
+        return "Not answered" if not isinstance(field, forms.MultipleChoiceField) else "None of these"
+    if isinstance(field, forms.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field, forms.TypedChoiceField) and isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(field, forms.MultipleChoiceField):
+        labels = dict(_flat(field.choices))
+        return "; ".join(str(labels.get(v, v)) for v in value)
+    if isinstance(field, forms.ChoiceField):
+        labels = dict(_flat(field.choices))
+        return str(labels.get(str(value), value))
+    if isinstance(value, date):
+        return value.strftime("%m/%d/%Y")
+    return str(value)
+
+
+def _flat(choices):
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            yield from label
+        else:
+            yield key, label
+
+
+def build_submission(cleaned: dict[str, dict], *, today: date) -> tuple[dict, dict, dict]:
+    """Turn the steps' cleaned data into identity, screening answers (spec §3) and other details."""
+    about = cleaned["about"]
+    reason = cleaned["reason"]
+    body = cleaned["health"]
+    mind = cleaned["health_mind"]
+    meds = cleaned["medications"]
+    mood = cleaned["mood"]
+    more = cleaned.get("more", {})
+    practical = cleaned["practical"]
+    consent = cleaned["consent"]
+
+    identity = {key: about[key] for key in ("first_name", "last_name", "date_of_birth", "email", "phone")}
+    answers: dict = {
+        "date_of_birth": about["date_of_birth"],
+        "sex_at_birth": about["sex_at_birth"],
+        "indication": reason["indication"],
+        "secondary_indications": list(reason.get("secondary_indications") or []),
+        "bp_systolic": body.get("bp_systolic"),
+        "bp_diastolic": body.get("bp_diastolic"),
+        "height_cm": body.get("height_cm"),
+        "weight_kg": body.get("weight_kg"),
+        "medications": list(meds.get("medications") or []),
+        "escort_available": practical["escort_available"],
+        "phq9": [mood[f"phq9_{n}"] for n in range(1, 10)],
+    }
+    for key in (
+        "bp_told_uncontrolled", "recent_cardiac_event", "aneurysm_or_avm", "brain_bleed_history",
+        "raised_icp", "glaucoma", "sleep_apnea", "home_oxygen", "seizures", "hyperthyroid_uncontrolled",
+        "liver_disease", "bladder_symptoms", "memory_disorder",
+    ):  # fmt: skip
+        answers[key] = body[key]
+    answers["heart_conditions"] = list(body.get("heart_conditions") or [])
+    if "can_become_pregnant" in body:
+        answers["can_become_pregnant"] = body["can_become_pregnant"]
+        answers["breastfeeding"] = body["breastfeeding"]
+        if body.get("pregnant"):
+            answers["pregnant"] = body["pregnant"]
+    for key in (
+        "psychosis_current", "psychosis_history", "mania_recent", "alcohol_heavy", "substance_problem_recent",
+        "substance_history", "ketamine_nonmedical_use", "ketamine_bladder_damage", "ketamine_allergy",
+        "ketamine_bad_reaction",
+    ):  # fmt: skip
+        answers[key] = mind[key]
+    if mind.get("bipolar_diagnosis") is not None and mind.get("bipolar_diagnosis") != "":
+        answers["bipolar_diagnosis"] = mind["bipolar_diagnosis"]
+    if "safety" in cleaned:
+        safety = cleaned["safety"]
+        answers["asq"] = {f"q{n}": safety[f"asq_q{n}"] for n in range(1, 5)}
+        answers["asq"]["acuity"] = safety.get("asq_acuity") if safety.get("asq_acuity") != "" else None
+    if "gad7_1" in more:
+        answers["gad7"] = [more[f"gad7_{n}"] for n in range(1, 8)]
+    if "pc_ptsd5_exposed" in more:
+        answers["pc_ptsd5_exposed"] = more["pc_ptsd5_exposed"]
+        if more["pc_ptsd5_exposed"]:
+            answers["pc_ptsd5"] = [more[f"pc_ptsd5_{n}"] for n in range(1, 6)]
+    for key in ("current", "average", "worst"):
+        if f"pain_{key}" in more:
+            answers[f"pain_{key}"] = more[f"pain_{key}"]
+
+    details = {
+        "preferred_name": about.get("preferred_name", ""),
+        "preferred_contact": about["preferred_contact"],
+        "voicemail_ok": about["voicemail_ok"],
+        "texts_ok": about["texts_ok"],
+        "emergency_contact": {
+            "name": about["emergency_name"],
+            "relationship": about["emergency_relationship"],
+            "phone": about["emergency_phone"],
+        },
+        "duration": reason["duration"],
+        "treatments_tried": reason["treatments_tried"],
+        "goals": reason.get("goals", ""),
+        "depression_history": cleaned.get("depression", {}),
+        "medication_list": meds["medication_list"],
+        "allergies": meds["allergies"],
+        "phq9_difficulty": mood["phq9_difficulty"],
+        "payment": {k: practical[k] for k in ("payment", "insurer", "member_id", "group_number")},
+        "consent": {
+            "accurate": consent["accurate"],
+            "privacy": consent["privacy"],
+            "electronic": consent["electronic"],
+            "signature": consent["signature"],
+            "signed_on": today.isoformat(),
+        },
+    }
+    return identity, answers, details
+
+
+def confirmation(request):
+    result = request.session.get(RESULT_SESSION_KEY)
+    if not result:
+        return redirect("referrals:start")
+    return render(request, "referrals/intake/confirmation.html", {"result": result})
+
+
+def keep_alive(request):
+    """Touched by the session-timeout warning so an active patient keeps their answers."""
+    request.session["last_active"] = timezone.now().isoformat()
+    return HttpResponse(status=204)
+
+
+def start(request):
+    return render(
+        request,
+        "referrals/intake/start.html",
+        {"first_step_url": reverse("referrals:intake-step", args=["about"])},
+    )
