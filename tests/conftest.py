@@ -26,3 +26,59 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# --- Staff personas --------------------------------------------------------------------------
+# Every admin test signs in through `staff_client(user)`, so a second sign-in factor can be added
+# here in one place.
+
+
+def _make_staff(django_user_model, username, group=None, **extra):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(
+        username=username,
+        password="correct-horse-battery-staple",
+        email=f"{username}@clinic.example.com",
+        is_staff=True,
+        **extra,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def coordinator(django_user_model, db):
+    return _make_staff(django_user_model, "coordinator", "Intake coordinator")
+
+
+@pytest.fixture
+def clinician(django_user_model, db):
+    return _make_staff(django_user_model, "clinician", "Clinician")
+
+
+@pytest.fixture
+def clinic_admin(django_user_model, db):
+    return _make_staff(django_user_model, "clinicadmin", "Clinic admin")
+
+
+@pytest.fixture
+def staff_without_permission(django_user_model, db):
+    return _make_staff(django_user_model, "nopermission")
+
+
+@pytest.fixture
+def superuser(django_user_model, db):
+    return _make_staff(django_user_model, "superuser", is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client):
+    """Sign a staff user in as they really would, and return the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
