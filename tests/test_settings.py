@@ -37,7 +37,11 @@ class ProductionSettingsTests:
 
     def test_refuses_a_short_secret_key(self):
         result = run_check(
-            {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "a.example.com"}
+            {
+                "DJANGO_ENV": "production",
+                "DJANGO_SECRET_KEY": "short",
+                "DJANGO_ALLOWED_HOSTS": "a.example.com",
+            }
         )
         assert result.returncode != 0
         assert "at least 50" in result.stderr

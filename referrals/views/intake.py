@@ -161,12 +161,13 @@ class IntakeWizard(NamedUrlSessionWizardView):
         posted_step = management.cleaned_data["current_step"]
         if posted_step not in self.get_form_list():
             raise SuspiciousOperation("Intake step that does not apply.")
-        if posted_step != self.steps.first and not self.storage.data.get(self.storage.step_data_key):
-            return render(self.request, "referrals/intake/expired.html", status=400)
         if posted_step == "review":
             existing = self._already_submitted()
             if existing:
                 return existing
+        if posted_step != self.steps.first and not self.storage.data.get(self.storage.step_data_key):
+            return render(self.request, "referrals/intake/expired.html", status=400)
+        if posted_step == "review":
             if ratelimit.hit(self.request, "submit"):
                 return ratelimit.limited_response(self.request, "submit")
         goto = self.request.POST.get("wizard_goto_step")
