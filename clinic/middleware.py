@@ -1,4 +1,4 @@
-"""Headers Django does not set itself: Permissions-Policy and no-store on dynamic pages."""
+"""Project middleware: headers Django does not set itself, request limits, database outages, honeypot."""
 
 from django.conf import settings
 
@@ -14,3 +14,71 @@ class SecurityHeadersMiddleware:
         # (and cached) by whitenoise before this middleware runs.
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than MAX_REQUEST_BYTES before anything reads it.
+
+    Django limits form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not the files of a multipart post;
+    this caps the whole body at what the largest legitimate post (5 files of 10 MB) needs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            from clinic.views import request_too_large
+
+            return request_too_large(request)
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection (e.g. PostgreSQL restarting) gets a calm 503, not a 500.
+
+    Errors raised outside views (in other middleware) reach `clinic.views.server_error`, which
+    does the same.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from clinic.views import database_unavailable, is_database_outage
+
+        if is_database_outage(exception):
+            return database_unavailable(request, exception)
+        return None
+
+
+class HoneypotMiddleware:
+    """Public forms carry a field people never see (includes/honeypot.html); bots fill it.
+
+    A filled honeypot gets a calm generic page before the view runs, so nothing is stored.
+    Staff pages are exempt: they have no honeypot and need none.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.path.startswith("/staff/"):
+            return None
+        if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return None
+        if request.POST.get(settings.HONEYPOT_FIELD, ""):
+            from django.shortcuts import render
+
+            return render(request, "errors/honeypot.html", status=400)
+        return None

@@ -4,8 +4,8 @@ Development needs no variables at all. `DJANGO_ENV=production` fails closed: it 
 start without its secrets and turns every transport-security switch on.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -97,9 +97,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "clinic.middleware.RequestSizeLimitMiddleware",
+    "clinic.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "clinic.middleware.HoneypotMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -184,6 +187,18 @@ STORAGES = {
         )
     },
 }
+
+# --- Request limits: generous for real forms, refused early (with a friendly page) beyond ----------
+# The longest intake step is a few kilobytes; 1 MiB leaves room for long answers in any alphabet.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 500)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
+# Uploads: at most 5 files of 10 MB each per referral, plus the form around them.
+MAX_UPLOAD_FILE_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 5 * MAX_UPLOAD_FILE_BYTES + 1024 * 1024)
+# The hidden field every public form carries; a filled one is a bot (clinic.middleware.HoneypotMiddleware).
+HONEYPOT_FIELD = "hp_check"
+CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

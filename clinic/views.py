@@ -1,6 +1,15 @@
 """Friendly error pages that never echo what was sent."""
 
+import logging
+import sys
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
 
 
 def _error(request, template: str, status: int):
@@ -8,7 +17,36 @@ def _error(request, template: str, status: int):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return request_too_large(request)
     return _error(request, "errors/400.html", 400)
+
+
+def request_too_large(request):
+    return _error(request, "errors/413.html", 413)
+
+
+def csrf_failure(request, reason=""):
+    # The reason is for developers; the patient gets what to do next.
+    return _error(request, "errors/403_csrf.html", 403)
+
+
+def is_database_outage(exception) -> bool:
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def database_unavailable(request, exception=None):
+    """The database is unreachable (restarting, failing over): ask the patient to retry shortly."""
+    # The class name only: a driver message could quote the statement and its values.
+    logger.warning("Database unavailable (%s): answered 503", type(exception).__name__)
+    session = getattr(request, "session", None)
+    if session is not None and not hasattr(session, "_session_cache"):
+        # The session could not be loaded. Without this, SessionMiddleware would try again on the
+        # way out and fail a second time; a 5xx response never saves it, so nothing is lost.
+        session._session_cache = {}
+    response = _error(request, "errors/503.html", 503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def permission_denied(request, exception=None):
@@ -20,4 +58,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    exception = sys.exc_info()[1]
+    if is_database_outage(exception):
+        return database_unavailable(request, exception)
     return _error(request, "errors/500.html", 500)
