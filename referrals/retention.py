@@ -1,0 +1,146 @@
+"""Retention: abandoned intake sessions and their uploads go; closed referrals lose their PHI after the period.
+
+What a purged referral keeps is an anonymous record of the decision: its reference, source, status,
+dates, indication codes, screening findings (code, severity, gate, resolution), checklist statuses and
+screening runs. Everything a patient, referrer or staff member typed about the patient goes: identity
+and contact, answers, details, scores, free-text notes and reasons, information-request replies,
+notification addresses and documents (rows and files).
+
+Identity columns that cannot be null get placeholders: names become "purged" and the date of birth
+becomes the sentinel 1900-01-01 (PURGED_BIRTH_DATE), which no real patient of this clinic has.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from referrals.models import (
+    ClearanceItem,
+    Document,
+    Finding,
+    InfoRequest,
+    Notification,
+    Referral,
+    ReferralEvent,
+)
+
+PURGED_NAME = "purged"
+PURGED_BIRTH_DATE = date(1900, 1, 1)
+# A waived or not-applicable checklist item must keep a reason (a database constraint).
+PURGED_REASON = "(removed by retention)"
+CLOSED_STATUSES = (Referral.Status.SCHEDULED, Referral.Status.NOT_ELIGIBLE, Referral.Status.WITHDRAWN)
+
+
+@dataclass
+class PurgeCounts:
+    sessions: int = 0
+    uploads: int = 0
+    referrals: int = 0
+    documents: int = 0
+
+
+def expired_sessions(now):
+    return Session.objects.filter(expire_date__lt=now)
+
+
+def clear_expired_sessions(*, now, dry_run: bool) -> int:
+    """Abandoned intakes: their answers live only in the expired session rows (clearsessions)."""
+    count = expired_sessions(now).count()
+    if not dry_run and count:
+        engine = import_module(settings.SESSION_ENGINE)
+        try:
+            engine.SessionStore.clear_expired()
+        except NotImplementedError:  # a backend that expires by itself (cache, cookies)
+            pass
+    return count
+
+
+def abandoned_uploads(now):
+    """Files of a form never submitted, older than a patient's session and with no live session."""
+    cutoff = now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    live = Session.objects.filter(expire_date__gte=now).values("session_key")
+    return (
+        Document.objects.filter(referral__isnull=True, uploaded_at__lt=cutoff)
+        .exclude(session_key="")
+        .exclude(session_key__in=live)
+    )
+
+
+def delete_documents(documents) -> int:
+    """Delete the files first, then the rows: a failure halfway leaves rows a later run retries."""
+    count = 0
+    for document in list(documents):
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
+        document.delete()
+        count += 1
+    return count
+
+
+def closed_referrals_due(now):
+    cutoff = now - timedelta(days=settings.RETENTION_DAYS)
+    return Referral.objects.filter(
+        status__in=CLOSED_STATUSES,
+        purged_at__isnull=True,
+        status_changed_at__lt=cutoff,
+    ).order_by("pk")
+
+
+@transaction.atomic
+def purge_referral(referral: Referral, *, now) -> int:
+    """Remove the PHI of one closed referral; returns how many documents went with it."""
+    documents = delete_documents(Document.objects.filter(referral=referral))
+    updated = Referral.objects.filter(pk=referral.pk, purged_at__isnull=True).update(
+        first_name=PURGED_NAME,
+        last_name=PURGED_NAME,
+        date_of_birth=PURGED_BIRTH_DATE,
+        email="",
+        phone="",
+        answers={},
+        details={},
+        provider_details={},
+        differences=[],
+        scores={},
+        staff_notes="",
+        decision_reason="",
+        clearance_snapshot={},
+        completion_token_hash="",
+        purged_at=now,
+    )
+    if not updated:
+        return documents
+    Finding.objects.filter(referral=referral).update(reason="", resolution_note="")
+    ClearanceItem.objects.filter(referral=referral).update(note="")
+    ClearanceItem.objects.filter(referral=referral).exclude(reason="").update(reason=PURGED_REASON)
+    ReferralEvent.objects.filter(referral=referral).update(message="", data={})
+    InfoRequest.objects.filter(referral=referral).update(message="", response={})
+    unsent = [Notification.SendStatus.QUEUED, Notification.SendStatus.FAILED]
+    Notification.objects.filter(referral=referral, status__in=unsent).update(
+        status=Notification.SendStatus.GAVE_UP
+    )
+    Notification.objects.filter(referral=referral).update(recipient="", context={}, last_error="")
+    return documents
+
+
+def purge(*, now=None, dry_run: bool = False) -> PurgeCounts:
+    """Run every retention rule once. Idempotent: a second run finds nothing left to do."""
+    now = now or timezone.now()
+    counts = PurgeCounts()
+    # Uploads before sessions: an upload is abandoned once its session has expired.
+    uploads = abandoned_uploads(now)
+    counts.uploads = uploads.count() if dry_run else delete_documents(uploads)
+    counts.sessions = clear_expired_sessions(now=now, dry_run=dry_run)
+    due = closed_referrals_due(now)
+    if dry_run:
+        counts.referrals = due.count()
+        counts.documents = Document.objects.filter(referral__in=due).count()
+        return counts
+    for referral in due.iterator(chunk_size=200):
+        counts.documents += purge_referral(referral, now=now)
+        counts.referrals += 1
+    return counts

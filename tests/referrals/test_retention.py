@@ -1,0 +1,221 @@
+"""Retention: `manage.py purge_expired` removes abandoned intakes and purges closed referrals' PHI."""
+
+import io
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from referrals import workflow
+from referrals.models import (
+    ClearanceItem,
+    Document,
+    Finding,
+    InfoRequest,
+    Notification,
+    Referral,
+    ReferralEvent,
+)
+from referrals.retention import PURGED_BIRTH_DATE, PURGED_NAME
+
+pytestmark = pytest.mark.django_db
+
+MARK = "Zqxretain"
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("purge_expired", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts(output: str) -> dict[str, int]:
+    return {line.split(":")[0]: int(line.rsplit(":", 1)[1]) for line in output.strip().splitlines()}
+
+
+def make_document(*, referral=None, session_key="", age=timedelta(0)) -> Document:
+    document = Document(referral=referral, session_key=session_key, original_name="letter.pdf",
+                        content_type="application/pdf", size=8, sha256="0" * 64)  # fmt: skip
+    document.file.save("x", ContentFile(b"%PDF-1.4"), save=False)
+    document.save()
+    Document.objects.filter(pk=document.pk).update(uploaded_at=timezone.now() - age)
+    return document
+
+
+ANSWERS = {
+    "date_of_birth": "1981-04-12", "sex_at_birth": "male", "indication": "trd", "secondary_indications": [],
+    "bp_systolic": 122, "bp_diastolic": 78, "height_cm": 177.8, "weight_kg": 77.1, "medications": [],
+    "escort_available": "yes", "phq9": [0, 1, 0, 0, 0, 0, 0, 0, 0], "bp_told_uncontrolled": False,
+    "recent_cardiac_event": False, "aneurysm_or_avm": "no", "brain_bleed_history": False, "raised_icp": "no",
+    "glaucoma": False, "sleep_apnea": False, "home_oxygen": False, "seizures": False,
+    "hyperthyroid_uncontrolled": False, "liver_disease": "none", "bladder_symptoms": False,
+    "memory_disorder": False, "heart_conditions": [], "psychosis_current": False, "psychosis_history": False,
+    "mania_recent": False, "alcohol_heavy": True, "substance_problem_recent": False, "substance_history": False,
+    "ketamine_nonmedical_use": False, "ketamine_bladder_damage": False, "ketamine_allergy": "no",
+    "ketamine_bad_reaction": False, "bipolar_diagnosis": False,
+    "asq": {"q1": False, "q2": False, "q3": False, "q4": False, "acuity": None}, "gad7": [1, 1, 1, 1, 1, 1, 1],
+}  # fmt: skip
+
+
+def submitted_referral(client=None) -> Referral:
+    """A complete self-referral through the workflow, with PHI markers in its identity and details."""
+    return workflow.submit_referral(
+        submission_token=uuid.uuid4(),
+        identity={
+            "first_name": MARK,
+            "last_name": MARK + "son",
+            "date_of_birth": date(1981, 4, 12),
+            "email": "zqx@example.com",
+            "phone": "(555) 010-0199",
+        },  # fmt: skip
+        answers=ANSWERS,
+        details={"medication_list": f"{MARK} pills", "consent": {"signature": f"{MARK} {MARK}son"}},
+        today=timezone.localdate(),
+        questionnaire_version="test",
+    )
+
+
+def close(referral: Referral, coordinator, *, days_ago: int) -> Referral:
+    workflow.start_review(referral, actor=coordinator)
+    workflow.withdraw_referral(referral, actor=coordinator, reason=f"{MARK} moved away")
+    Referral.objects.filter(pk=referral.pk).update(
+        status_changed_at=timezone.now() - timedelta(days=days_ago), staff_notes=f"{MARK} called"
+    )
+    referral.refresh_from_db()
+    return referral
+
+
+class SessionAndUploadTests:
+    def test_expired_sessions_and_their_uploads_go_live_ones_stay(self, client, settings):
+        client.get("/refer/self/", follow=True)  # a live intake session
+        live_key = client.session.session_key
+        assert live_key
+        Session.objects.create(session_key="abandoned" + "x" * 23, session_data="e30=",
+                               expire_date=timezone.now() - timedelta(hours=1))  # fmt: skip
+        old = timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+        abandoned = make_document(session_key="abandoned" + "x" * 23, age=old)
+        provider_form = make_document(session_key="provider-abc", age=old)
+        still_working = make_document(session_key=live_key, age=old)
+        fresh = make_document(session_key="someone-new", age=timedelta(minutes=5))
+        stored = [d.file.name for d in (abandoned, provider_form)]
+        storage = abandoned.file.storage
+
+        result = counts(run())
+
+        assert result["expired intake sessions removed"] == 1
+        assert result["abandoned uploads removed"] == 2
+        assert set(Document.objects.values_list("pk", flat=True)) == {still_working.pk, fresh.pk}
+        assert not any(storage.exists(name) for name in stored)
+        assert storage.exists(still_working.file.name)
+        assert Session.objects.filter(session_key=live_key).exists()
+
+    def test_dry_run_counts_and_changes_nothing(self, settings):
+        Session.objects.create(session_key="abandoned" + "y" * 23, session_data="e30=",
+                               expire_date=timezone.now() - timedelta(hours=1))  # fmt: skip
+        document = make_document(session_key="gone", age=timedelta(days=1))
+        output = run("--dry-run")
+        assert counts(output)["expired intake sessions would remove"] == 1
+        assert counts(output)["abandoned uploads would remove"] == 1
+        assert Session.objects.count() == 1
+        assert document.file.storage.exists(document.file.name)
+        assert Document.objects.count() == 1
+
+
+class ClosedReferralTests:
+    def test_a_referral_closed_past_the_period_keeps_only_an_anonymous_record(
+        self, client, coordinator, settings
+    ):
+        referral = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 1)
+        document = make_document(referral=referral)
+        name = document.file.name
+        findings_before = list(
+            Finding.objects.filter(referral=referral).values_list("code", "severity", "gate")
+        )
+        checklist_before = list(
+            ClearanceItem.objects.filter(referral=referral).values_list("step_id", "status")
+        )
+        assert findings_before and checklist_before
+        InfoRequest.objects.create(referral=referral, message=f"{MARK} please", token_hash=uuid.uuid4().hex,
+                                   expires_at=timezone.now(), response={"note": MARK})  # fmt: skip
+        kept = {f: getattr(referral, f) for f in
+                ("reference", "source", "status", "created_at", "submitted_at", "status_changed_at",
+                 "indication", "secondary_indications", "questionnaire_version")}  # fmt: skip
+
+        output = run()
+
+        assert counts(output) == {
+            "expired intake sessions removed": 0,
+            "abandoned uploads removed": 0,
+            "closed referrals purged": 1,
+            "documents of purged referrals removed": 1,
+        }
+        assert MARK not in output
+        referral.refresh_from_db()
+        assert {f: getattr(referral, f) for f in kept} == kept
+        assert referral.purged_at is not None
+        assert referral.first_name == referral.last_name == PURGED_NAME
+        assert referral.date_of_birth == PURGED_BIRTH_DATE == date(1900, 1, 1)
+        assert referral.email == referral.phone == ""
+        assert referral.answers == referral.details == referral.scores == {}
+        assert referral.staff_notes == referral.decision_reason == ""
+        # The decision record: findings' codes and severities, checklist statuses, events' transitions.
+        assert (
+            list(Finding.objects.filter(referral=referral).values_list("code", "severity", "gate"))
+            == findings_before
+        )
+        assert (
+            list(ClearanceItem.objects.filter(referral=referral).values_list("step_id", "status"))
+            == checklist_before
+        )
+        assert ReferralEvent.objects.filter(referral=referral, to_status="withdrawn").exists()
+        assert not Document.objects.filter(referral=referral).exists()
+        assert not document.file.storage.exists(name)
+        # Nothing the patient or staff typed is left anywhere on the referral.
+        for model in (Referral, Finding, ClearanceItem, ReferralEvent, InfoRequest, Notification):
+            for row in model.objects.filter(
+                **({"pk": referral.pk} if model is Referral else {"referral": referral})
+            ).values():
+                assert MARK not in str(row), f"{model.__name__} still holds PHI"
+                assert "@example.com" not in str(row)
+
+    def test_recent_and_open_referrals_are_untouched(self, client, coordinator, settings):
+        recent = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS - 1)
+        Referral.objects.filter(pk=recent.pk).update(first_name="Kept")
+        old_open = Referral.objects.create(source="self", status="in_review", first_name="Open", last_name="Case",
+                                           date_of_birth=date(1980, 1, 1),
+                                           status_changed_at=timezone.now() - timedelta(days=3000))  # fmt: skip
+        assert counts(run())["closed referrals purged"] == 0
+        assert Referral.objects.get(pk=recent.pk).first_name == "Kept"
+        assert Referral.objects.get(pk=old_open.pk).first_name == "Open"
+
+    def test_each_closed_status_is_purged_and_the_period_is_a_setting(self, settings):
+        settings.RETENTION_DAYS = 10
+        old = timezone.now() - timedelta(days=11)
+        for status in ("scheduled", "not_eligible", "withdrawn", "cleared"):
+            Referral.objects.create(source="self", status=status, first_name=status, last_name="X",
+                                    date_of_birth=date(1980, 1, 1), status_changed_at=old)  # fmt: skip
+        assert counts(run("--dry-run"))["closed referrals would be purged"] == 3
+        assert counts(run())["closed referrals purged"] == 3
+        assert set(Referral.objects.exclude(purged_at=None).values_list("status", flat=True)) == {
+            "scheduled",
+            "not_eligible",
+            "withdrawn",
+        }
+        assert Referral.objects.get(status="cleared").first_name == "cleared"
+
+    def test_running_twice_is_harmless(self, client, coordinator, settings):
+        close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 5)
+        first = counts(run())
+        second = counts(run())
+        assert first["closed referrals purged"] == 1
+        assert set(second.values()) == {0}
+
+    def test_queued_mail_of_a_purged_referral_is_never_sent(self, client, coordinator, settings):
+        referral = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 1)
+        Notification.objects.filter(referral=referral).update(status=Notification.SendStatus.QUEUED)
+        run()
+        assert not Notification.objects.filter(referral=referral, status__in=["queued", "failed"]).exists()
