@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
@@ -32,7 +33,9 @@ def csrf_failure(request, reason=""):
 
 
 def is_database_outage(exception) -> bool:
-    return isinstance(exception, OperationalError | InterfaceError)
+    # In development the traceback helps more (SQLite reports a missing migration as an
+    # OperationalError too); in production a lost connection is an outage, not a bug.
+    return not settings.DEBUG and isinstance(exception, OperationalError | InterfaceError)
 
 
 def database_unavailable(request, exception=None):
