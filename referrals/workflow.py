@@ -43,6 +43,7 @@ from referrals.models import (
 S = Referral.Status
 REVIEW_PERM = "referrals.review_referral"
 SIGN_PERM = "referrals.sign_clearance"
+POLICY_PERM = "referrals.change_screeningpolicy"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.AWAITING_PATIENT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
@@ -515,7 +516,9 @@ def receive_info(info: InfoRequest, *, response: dict[str, Any]) -> Referral:
 @transaction.atomic
 def resume_review(referral: Referral, *, actor) -> Referral:
     _require(actor, REVIEW_PERM)
-    return _move(referral, S.IN_REVIEW, actor=actor, kind="review_resumed")
+    _move(referral, S.IN_REVIEW, actor=actor, kind="review_resumed")
+    notifications.queue_status_update(referral)
+    return referral
 
 
 def gate_problems(referral: Referral, gate: str) -> list[str]:
@@ -696,7 +699,11 @@ def rescreen_referral(referral: Referral, *, actor, today: date) -> dict[str, An
     A cleared referral with new unresolved clearance findings goes back to review. Returns the
     differences (codes added and removed) for staff.
     """
-    _require(actor, SIGN_PERM)
+    # Clinicians, and clinic admins who change the policy (DESIGN.md roles), may re-screen.
+    if not (actor and actor.is_active and (actor.has_perm(SIGN_PERM) or actor.has_perm(POLICY_PERM))):
+        raise WorkflowPermissionError("You do not have permission to do that.")
+    if not referral.is_open:
+        raise InvalidTransitionError("A closed referral keeps the screening it was decided on.")
     if not referral.answers:
         raise InvalidTransitionError("There are no answers to screen yet.")
     old_codes = set(

@@ -1,0 +1,260 @@
+"""The referral queue (changelist) and the review page (change view)."""
+
+import re
+from datetime import date, datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from referrals import admin_views, workflow
+from referrals.admin import queue
+from referrals.admin.review import indication_labels, review_context
+from referrals.models import REFERENCE_ALPHABET, Referral, ReferralEvent
+
+EDITABLE_FIELDS = ("assignee", "staff_notes")
+_REFERENCE_RE = re.compile(rf"^[{REFERENCE_ALPHABET}]{{9}}$")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
+
+
+def parse_search_date(term: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(term, fmt).date()  # noqa: DTZ007 (a date of birth, no time zone)
+        except ValueError:
+            continue
+    return None
+
+
+def reviewers():
+    """Active staff who can work the queue: the people a referral can be assigned to."""
+    user_model = get_user_model()
+    can_review = Q(groups__permissions__codename="review_referral") | Q(
+        user_permissions__codename="review_referral"
+    )
+    return (
+        user_model.objects.filter(is_active=True, is_staff=True)
+        .filter(can_review | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference_link",
+        "patient",
+        "indications",
+        "source",
+        "status_badge",
+        "flags",
+        "checklist_progress",
+        "assignee",
+        "waiting",
+    ]
+    list_display_links = None
+    list_filter = [
+        queue.QueueFilter,
+        "status",
+        queue.FlagFilter,
+        queue.OverdueFilter,
+        queue.AssigneeFilter,
+        "source",
+        queue.IndicationFilter,
+    ]
+    list_select_related = ["assignee"]
+    list_per_page = 50
+    search_fields = ["reference", "first_name", "last_name", "email", "phone"]
+    search_help_text = "Reference, name, email, phone or date of birth (for example 04/12/1981)."
+    ordering = ["-urgent_safety", "created_at", "pk"]
+    fields = list(EDITABLE_FIELDS)
+    actions = None
+    show_full_result_count = False
+    change_list_template = "admin/referrals/referral/change_list.html"
+    change_form_template = "admin/referrals/referral/change_form.html"
+
+    # --- Clinical record: never added by hand, never deleted, answers never edited ---------------
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(workflow.REVIEW_PERM) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(workflow.REVIEW_PERM)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(workflow.REVIEW_PERM)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Everything but the assignee and notes; `fields` shows only those two on the form.
+        return [f.name for f in self.model._meta.fields if f.name not in EDITABLE_FIELDS]
+
+    def get_fields(self, request, obj=None):
+        return list(EDITABLE_FIELDS)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = reviewers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Only the two editable columns are written, so a status changed meanwhile by another
+        # reviewer (through workflow.py) is never overwritten by this stale object.
+        changed = [name for name in form.changed_data if name in EDITABLE_FIELDS]
+        if not changed:
+            return
+        obj.save(update_fields=changed)
+        data = {"fields": changed}
+        if "assignee" in changed:
+            data["assignee"] = obj.assignee.get_username() if obj.assignee else ""
+        ReferralEvent.objects.create(referral=obj, kind="staff_edit", actor=request.user, data=data)
+
+    def get_queryset(self, request):
+        return queue.annotate_queue(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Search the plain table, then keep the (filtered, annotated) queue rows that matched.
+        base = self.model.objects.all()
+        matched, _duplicates = super().get_search_results(request, base, term)
+        extra = Q()
+        born = parse_search_date(term)
+        if born:
+            extra |= Q(date_of_birth=born)
+        compact = re.sub(r"[\s-]", "", term).upper()
+        if _REFERENCE_RE.match(compact):
+            extra |= Q(reference=f"{compact[:3]}-{compact[3:6]}-{compact[6:]}")
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= 7 and len(digits) == len(re.sub(r"[\s().+-]", "", term)):
+            # Phones are stored as typed; match the last seven digits in their usual spelling.
+            extra |= Q(phone__contains=f"{digits[-7:-4]}-{digits[-4:]}")
+        condition = Q(pk__in=matched.values("pk"))
+        if extra:
+            condition |= extra
+        return queryset.filter(condition), False
+
+    # --- Queue columns ----------------------------------------------------------------------------
+    @admin.display(description="Reference", ordering="reference")
+    def reference_link(self, obj):
+        return format_html(
+            '<a class="ref-code" href="{}">{}</a>',
+            reverse("admin:referrals_referral_change", args=[obj.pk]),
+            obj.reference,
+        )
+
+    @admin.display(description="Patient", ordering="last_name")
+    def patient(self, obj):
+        born = obj.date_of_birth.strftime("%m/%d/%Y") if obj.date_of_birth else ""
+        return format_html('{}<br><span class="muted">born {}</span>', obj.patient_name, born)
+
+    @admin.display(description="Indications")
+    def indications(self, obj):
+        return "; ".join(indication_labels(obj))
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())
+
+    @admin.display(description="Flags")
+    def flags(self, obj):
+        badges = []
+        if obj.urgent_safety:
+            badges.append(("urgent", "Urgent safety"))
+        if obj.asq_acute:
+            badges.append(("urgent", "Acute"))
+        if obj.has_absolute:
+            badges.append(("absolute", "Absolute"))
+        if obj.has_relative:
+            badges.append(("relative", "Relative"))
+        if obj.possible_duplicate:
+            badges.append(("info", "Possible duplicate"))
+        if obj.differences:
+            badges.append(("info", "Provider/patient differ"))
+        return format_html_join(" ", '<span class="badge badge-{}">{}</span>', badges)
+
+    @admin.display(description="Checklist")
+    def checklist_progress(self, obj):
+        return format_html(
+            '<span class="progress-count" title="{} of {} checklist items done, waived or not applicable">'
+            "{}/{}</span>",
+            obj.items_done,
+            obj.items_total,
+            obj.items_done,
+            obj.items_total,
+        )
+
+    @admin.display(description="Waiting", ordering="created_at")
+    def waiting(self, obj):
+        waited = queue.waiting(obj)
+        days = waited["business_days"]
+        text = f"{days} business day{'s' if days != 1 else ''}"
+        if not waited["clock_running"]:
+            return format_html('<span class="muted">{}</span>', text)
+        if obj.overdue:
+            return format_html(
+                '{} <span class="badge badge-overdue">Overdue</span><br><span class="muted">due {}</span>',
+                text,
+                waited["due"].strftime("%a %m/%d"),
+            )
+        return format_html(
+            '{}<br><span class="muted">due {}</span>', text, waited["due"].strftime("%a %m/%d")
+        )
+
+    # --- The review page -----------------------------------------------------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id)
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context["review"] = review_context(obj, request.user)
+            extra_context["title"] = f"Referral {obj.reference}"
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "routine_days": settings.ROUTINE_TARGET_BUSINESS_DAYS}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        info = self.model._meta.app_label, self.model._meta.model_name
+        urls = [
+            path(
+                f"<int:pk>/{action.path}/",
+                wrap(partial(admin_views.action_view, model_admin=self, action=action)),
+                name=f"{info[0]}_{info[1]}_{action.name}",
+            )
+            for action in admin_views.ACTIONS.values()
+        ]
+        urls += [
+            path(
+                "<int:pk>/checklist/<int:item_pk>/",
+                wrap(partial(admin_views.checklist_item_view, model_admin=self)),
+                name="{}_{}_checklist_item".format(*info),
+            ),
+            path(
+                "<int:pk>/findings/<int:finding_pk>/",
+                wrap(partial(admin_views.resolve_finding_view, model_admin=self)),
+                name="{}_{}_resolve_finding".format(*info),
+            ),
+            path(
+                "<int:pk>/summary/",
+                wrap(partial(admin_views.summary_view, model_admin=self)),
+                name="{}_{}_summary".format(*info),
+            ),
+            path(
+                "export/",
+                wrap(partial(admin_views.export_view, model_admin=self)),
+                name="{}_{}_export".format(*info),
+            ),
+        ]
+        return urls + super().get_urls()

@@ -1,0 +1,263 @@
+"""What the review page (the referral's change view) shows, gathered in a fixed number of queries."""
+
+from django.urls import NoReverseMatch, reverse
+
+from referrals import info_items, workflow
+from referrals.admin import queue
+from referrals.admin.forms import ChecklistItemForm, ResolveFindingForm
+from referrals.models import (
+    ClearanceItem,
+    ClearanceStepDefinition,
+    ContraindicationRule,
+    Finding,
+    Referral,
+    ScreeningRun,
+    StepKind,
+)
+from referrals.screening import INDICATIONS
+
+INDICATION_LABELS = dict(INDICATIONS)
+SCORE_TITLES = {
+    "phq9": "PHQ-9 (depression)",
+    "gad7": "GAD-7 (anxiety)",
+    "pc_ptsd5": "PC-PTSD-5 (PTSD screen)",
+    "pain_nrs": "Pain (0 to 10)",
+    "asq": "ASQ (suicide risk screen)",
+}
+ASQ_LABELS = {
+    "negative": "Negative",
+    "non_acute_positive": "Positive, not acute",
+    "acute_positive": "Positive, ACUTE",
+}
+
+# Each staff action: the button label and whether it is a decision (styled apart).
+ACTION_LABELS = {
+    "start_review": "Start review",
+    "request_info": "Request information",
+    "resume_review": "Resume review",
+    "clear": "Clear for treatment",
+    "reopen_review": "Reopen review",
+    "decline": "Decline",
+    "schedule": "Mark scheduled",
+    "withdraw": "Withdraw",
+    "reissue_link": "Reissue completion link",
+    "rescreen": "Re-screen with current policy",
+}
+ACTION_URL_SEGMENTS = {
+    "start_review": "start-review",
+    "request_info": "request-info",
+    "resume_review": "resume-review",
+    "clear": "clear",
+    "reopen_review": "reopen-review",
+    "decline": "decline",
+    "schedule": "schedule",
+    "withdraw": "withdraw",
+    "reissue_link": "reissue-link",
+    "rescreen": "rescreen",
+}
+
+
+EVENT_LABELS = {
+    "submitted": "Self-referral submitted",
+    "provider_referral": "Provider referral received",
+    "patient_completed": "Patient completed the health questions",
+    "review_started": "Review started",
+    "info_requested": "Information requested",
+    "info_received": "Information received",
+    "review_resumed": "Review resumed",
+    "cleared": "Cleared",
+    "review_reopened": "Review reopened",
+    "declined": "Declined",
+    "scheduled": "Scheduled",
+    "withdrawn": "Withdrawn",
+    "link_reissued": "Completion link reissued",
+    "checklist_updated": "Checklist updated",
+    "finding_resolved": "Finding resolved",
+    "rescreened": "Re-screened",
+    "staff_edit": "Assignee or notes changed",
+    "exported": "Included in a CSV export",
+    "summary_printed": "Printable summary opened",
+}
+
+
+def indication_labels(referral: Referral) -> list[str]:
+    codes = [referral.indication, *(referral.secondary_indications or [])]
+    return [str(INDICATION_LABELS.get(code, code)) for code in codes if code]
+
+
+def can_rescreen(user) -> bool:
+    return user.has_perm(workflow.SIGN_PERM) or user.has_perm("referrals.change_screeningpolicy")
+
+
+def available_actions(referral: Referral, user) -> list[dict]:
+    names = workflow.allowed_actions(referral, user)
+    if referral.is_open and referral.answers and can_rescreen(user):
+        names.append("rescreen")
+    return [
+        {
+            "name": name,
+            "label": ACTION_LABELS[name],
+            "url": reverse(f"admin:referrals_referral_{name}", args=[referral.pk]),
+            "danger": name in ("decline", "withdraw"),
+        }
+        for name in names
+    ]
+
+
+def score_rows(scores: dict) -> list[dict]:
+    rows = []
+    for key in ("phq9", "gad7", "pc_ptsd5", "pain_nrs", "asq"):
+        score = scores.get(key)
+        if not score:
+            continue
+        row = {"key": key, "title": SCORE_TITLES[key], "value": "", "band": "", "alert": ""}
+        if key in ("phq9", "gad7"):
+            row["value"] = f"{score.get('total')}"
+            row["band"] = str(score.get("band", "")).replace("_", " ")
+            if key == "phq9":
+                item9 = score.get("item9", 0)
+                row["item9"] = item9
+                if item9:
+                    row["alert"] = f"Item 9 (thoughts of death or self-harm) answered {item9} of 3"
+        elif key == "pc_ptsd5":
+            row["value"] = f"{score.get('total')} of 5"
+            row["band"] = "positive" if score.get("positive") else "negative"
+        elif key == "pain_nrs":
+            row["value"] = (
+                f"now {score.get('current')}, average {score.get('average')}, worst {score.get('worst')}"
+            )
+        elif key == "asq":
+            result = score.get("result", "")
+            row["band"] = ASQ_LABELS.get(result, result)
+            if result != "negative":
+                row["alert"] = "Positive suicide risk screen: contact the patient the same business day"
+        rows.append(row)
+    return rows
+
+
+def document_links(referral: Referral) -> list[dict]:
+    documents = []
+    for document in referral.documents.all():
+        try:
+            url = reverse("referrals:document-download", args=[document.pk])
+        except NoReverseMatch:
+            url = ""  # downloads arrive with the provider-referral work; the list still shows what exists
+        documents.append({"document": document, "url": url})
+    return documents
+
+
+def difference_rows(referral: Referral) -> list[dict]:
+    rows = []
+    for difference in referral.differences or []:
+        if isinstance(difference, dict):
+            label = difference.get("label") or difference.get("field") or ""
+            rows.append(
+                {
+                    "label": str(label).replace("_", " "),
+                    "provider": difference.get("provider", ""),
+                    "patient": difference.get("patient", ""),
+                }
+            )
+        else:
+            rows.append({"label": str(difference), "provider": "", "patient": ""})
+    return rows
+
+
+def review_context(referral: Referral, user) -> dict:
+    run = ScreeningRun.objects.filter(referral=referral, current=True).first()
+    findings = list(
+        Finding.objects.filter(run=run).select_related("resolved_by").order_by("position") if run else []
+    )
+    rules = {rule.code: rule for rule in ContraindicationRule.objects.all()}
+    is_open = referral.is_open
+    may_sign = user.has_perm(workflow.SIGN_PERM)
+    may_review = user.has_perm(workflow.REVIEW_PERM)
+    finding_rows = []
+    for finding in findings:
+        rule = rules.get(finding.code)
+        resolvable = may_sign and is_open and finding.severity != Finding.Severity.NOTE
+        finding_rows.append(
+            {
+                "finding": finding,
+                "title": rule.title if rule else finding.code,
+                "help": rule.help_text if rule else "",
+                "needs_resolution": finding.severity != Finding.Severity.NOTE and not finding.resolution,
+                "blocks": (
+                    finding.severity == Finding.Severity.ABSOLUTE
+                    and finding.resolution == Finding.Resolution.CONFIRMED
+                ),
+                "form": ResolveFindingForm(
+                    finding=finding,
+                    initial={"resolution": finding.resolution, "note": finding.resolution_note},
+                    prefix=f"finding-{finding.pk}",
+                )
+                if resolvable
+                else None,
+                "url": reverse("admin:referrals_referral_resolve_finding", args=[referral.pk, finding.pk]),
+            }
+        )
+
+    items = list(referral.checklist.select_related("completed_by").order_by("order", "id"))
+    step_help = dict(ClearanceStepDefinition.objects.values_list("step_id", "help_text"))
+    item_rows = []
+    for item in items:
+        may_edit = is_open and may_review and (item.kind == StepKind.ADMINISTRATIVE or may_sign)
+        item_rows.append(
+            {
+                "item": item,
+                "help": step_help.get(item.step_id, ""),
+                "form": ChecklistItemForm(
+                    initial={"status": item.status, "reason": item.reason, "note": item.note},
+                    prefix=f"item-{item.pk}",
+                )
+                if may_edit
+                else None,
+                "url": reverse("admin:referrals_referral_checklist_item", args=[referral.pk, item.pk]),
+            }
+        )
+    satisfied = sum(1 for item in items if item.status != ClearanceItem.ItemStatus.PENDING)
+
+    info_requests = [
+        {"request": info, "labels": info_items.labels(info.requested_items), "answers": answer_rows(info)}
+        for info in referral.info_requests.select_related("created_by").order_by("created_at")
+    ]
+    events = list(referral.events.select_related("actor").order_by("created_at", "id"))
+    status_labels = dict(Referral.Status.choices)
+    for event in events:
+        event.label = EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
+        event.from_label = status_labels.get(event.from_status, "")
+        event.to_label = status_labels.get(event.to_status, "")
+    return {
+        "referral": referral,
+        "indications": indication_labels(referral),
+        "sections": (referral.details or {}).get("summary") or [],
+        "scores": score_rows(referral.scores or {}),
+        "run": run,
+        "findings": finding_rows,
+        "unresolved_count": sum(1 for row in finding_rows if row["needs_resolution"]),
+        "checklist": item_rows,
+        "checklist_progress": f"{satisfied}/{len(items)}",
+        "clearance_problems": workflow.gate_problems(referral, "clearance") if is_open else [],
+        "scheduling_problems": workflow.gate_problems(referral, "scheduling") if is_open else [],
+        "documents": document_links(referral),
+        "differences": difference_rows(referral),
+        "info_requests": info_requests,
+        "events": events,
+        "actions": available_actions(referral, user),
+        "waiting": queue.waiting(referral),
+        "may_sign": may_sign,
+    }
+
+
+def answer_rows(info) -> list[dict]:
+    """An information request's reply as labelled rows (kept apart from the frozen answers)."""
+    rows = []
+    for key, value in (info.response or {}).items():
+        item = info_items.BY_KEY.get(key)
+        heading = item.heading if item else key
+        if isinstance(value, dict):
+            text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in value.items() if v not in ("", None))
+        else:
+            text = str(value)
+        rows.append({"heading": heading, "text": text})
+    return rows

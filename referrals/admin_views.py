@@ -1,0 +1,461 @@
+"""The review workspace's buttons: a confirmation page on GET, one workflow call on POST.
+
+Each view checks the permission itself (`admin_view` only checks `is_staff`), loads the referral
+through the model admin's queryset, turns workflow errors into error messages that list the
+reasons, records the change in the admin log and redirects to the review page.
+"""
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from referrals import info_items, screening, workflow
+from referrals.admin import queue
+from referrals.admin.forms import (
+    ChecklistItemForm,
+    ConfirmForm,
+    DeclineForm,
+    ReasonForm,
+    RequestInfoForm,
+    ResolveFindingForm,
+)
+from referrals.admin.review import (
+    ACTION_LABELS,
+    available_actions,
+    can_rescreen,
+    indication_labels,
+    review_context,
+)
+from referrals.exceptions import WorkflowError
+from referrals.models import ClearanceItem, Finding, Referral, ReferralEvent
+
+REVIEW_PERM = workflow.REVIEW_PERM
+SIGN_PERM = workflow.SIGN_PERM
+
+
+def _change_url(referral: Referral) -> str:
+    return reverse("admin:referrals_referral_change", args=[referral.pk])
+
+
+def _error_message(error: WorkflowError):
+    reasons = getattr(error, "reasons", None)
+    if reasons:
+        return format_html(
+            "{}<ul>{}</ul>", str(error), format_html_join("", "<li>{}</li>", ((r,) for r in reasons))
+        )
+    return str(error)
+
+
+# --- Previews shown on confirmation pages ------------------------------------------------------------
+
+
+def _gate_preview(*gates: str) -> Callable[[Referral], dict]:
+    def preview(referral: Referral) -> dict:
+        problems = []
+        for gate in gates:
+            problems += workflow.gate_problems(referral, gate)
+        return {"problems": problems}
+
+    return preview
+
+
+def _rescreen_preview(referral: Referral) -> dict:
+    """What a re-screen would change, computed by the pure core without saving anything."""
+    today = workflow.clinic_today()
+    try:
+        result = screening.screen(
+            workflow.core_answers(referral.answers), today=today, policy=workflow.current_policy()
+        )
+    except ValueError:
+        return {
+            "problems": ["The stored answers cannot be screened. Ask a developer to check this referral."]
+        }
+    old = set(Finding.objects.filter(referral=referral, run__current=True).values_list("code", "severity"))
+    new = {(finding.code, finding.severity) for finding in result.findings}
+    existing_steps = set(referral.checklist.values_list("step_id", flat=True))
+    return {
+        "today": today,
+        "added": sorted(f"{code} ({severity})" for code, severity in new - old),
+        "removed": sorted(f"{code} ({severity})" for code, severity in old - new),
+        "new_steps": sorted(step for step in result.required_steps if step not in existing_steps),
+    }
+
+
+# --- The actions ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    path: str
+    title: str
+    explanation: str
+    allowed: Callable[[Any], bool]
+    perform: Callable[[Referral, Any, dict], Any]
+    success: Callable[[Referral, Any], str]
+    form_class: type[forms.Form] = ConfirmForm
+    preview: Callable[[Referral], dict] | None = None
+    danger: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _perm(name: str) -> Callable[[Any], bool]:
+    return lambda user: user.has_perm(name)
+
+
+def _rescreen(referral, user, data):
+    return workflow.rescreen_referral(referral, actor=user, today=workflow.clinic_today())
+
+
+def _rescreen_success(referral, diff) -> str:
+    added = ", ".join(diff["added"]) or "none"
+    removed = ", ".join(diff["removed"]) or "none"
+    text = f"Re-screened {referral} with the current policy. New findings: {added}. Findings gone: {removed}."
+    if referral.status == Referral.Status.IN_REVIEW and diff["added"]:
+        text += " If it was cleared, its review has been reopened."
+    return text
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "start_review",
+            "start-review",
+            "Start review",
+            "Move this referral into review and assign it to you if nobody has it. The patient (and the "
+            "referring clinician) are told it is being reviewed.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.start_review(r, actor=u),
+            lambda r, _: f"Review of {r} started.",
+        ),
+        Action(
+            "request_info",
+            "request-info",
+            "Request more information",
+            "The person you choose gets an email with a private link (no health details in the email). The "
+            "page asks only for what you tick; their reply is kept beside the answers, never over them, and "
+            "returns the referral to the queue.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.request_info(
+                r, actor=u, items=d["items"], message=d["message"], audience=d["audience"]
+            ),
+            lambda r, _: (
+                f"Information requested for {r}. It waits in \u201cneeds information\u201d until the reply."
+            ),
+            form_class=RequestInfoForm,
+        ),
+        Action(
+            "resume_review",
+            "resume-review",
+            "Resume review",
+            "Return the referral to review without waiting for the reply (for example, the patient phoned "
+            "with the answer). Note what you learned in the staff notes.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.resume_review(r, actor=u),
+            lambda r, _: f"Review of {r} resumed.",
+        ),
+        Action(
+            "clear",
+            "clear",
+            "Clear for treatment",
+            "Clearing needs every clearance-gate checklist item done, waived or marked not applicable, and "
+            "every absolute and relative clearance finding resolved (absolute ones only by dismissal or "
+            "override). A snapshot of the checklist, findings and scores is stored with your name.",
+            _perm(SIGN_PERM),
+            lambda r, u, d: workflow.clear_referral(r, actor=u),
+            lambda r, _: f"{r} cleared. Scheduling can start once the scheduling gate holds.",
+            preview=_gate_preview("clearance"),
+        ),
+        Action(
+            "reopen_review",
+            "reopen-review",
+            "Reopen review",
+            "Take a cleared referral back into review (for example, new information changes the decision).",
+            _perm(SIGN_PERM),
+            lambda r, u, d: workflow.reopen_review(r, actor=u, reason=d.get("reason", "")),
+            lambda r, _: f"Review of {r} reopened.",
+            form_class=ReasonForm,
+        ),
+        Action(
+            "decline",
+            "decline",
+            "Decline (not eligible)",
+            "The referral closes as not eligible. The patient and referrer get the clinic's templated message "
+            "pointing to the status page; it never contains your reason.",
+            _perm(SIGN_PERM),
+            lambda r, u, d: workflow.decline_referral(r, actor=u, reason=d["reason"]),
+            lambda r, _: f"{r} declined. Please phone the patient to explain.",
+            form_class=DeclineForm,
+            danger=True,
+        ),
+        Action(
+            "schedule",
+            "schedule",
+            "Mark scheduled",
+            "Scheduling needs the clearance gate still to hold and every scheduling-gate item (consent, "
+            "treatment plan, escort, fasting instructions, payment, pregnancy test when required) done.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.schedule_referral(r, actor=u),
+            lambda r, _: f"{r} scheduled.",
+            preview=_gate_preview("clearance", "scheduling"),
+        ),
+        Action(
+            "withdraw",
+            "withdraw",
+            "Withdraw",
+            "Close the referral because the patient or referrer withdrew it, or it cannot go ahead.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.withdraw_referral(r, actor=u, reason=d.get("reason", "")),
+            lambda r, _: f"{r} withdrawn.",
+            form_class=ReasonForm,
+            danger=True,
+        ),
+        Action(
+            "reissue_link",
+            "reissue-link",
+            "Reissue the completion link",
+            "The patient gets a fresh link (valid for the clinic's usual number of days) to answer the health "
+            "questions; the old link stops working.",
+            _perm(REVIEW_PERM),
+            lambda r, u, d: workflow.reissue_completion_link(r, actor=u),
+            lambda r, _: f"A new completion link was sent for {r}.",
+        ),
+        Action(
+            "rescreen",
+            "rescreen",
+            "Re-screen with the current policy",
+            "Apply the current screening policy and today's date. Old findings are kept; a new set replaces "
+            "them, and a resolution carries over only to a finding with the same code and severity. Newly "
+            "required checklist items are added (none are removed). A cleared referral with new unresolved "
+            "findings goes back to review.",
+            can_rescreen,
+            _rescreen,
+            _rescreen_success,
+            preview=_rescreen_preview,
+        ),
+    )
+}
+assert set(ACTIONS) == set(ACTION_LABELS)
+
+
+def action_view(request, pk, *, model_admin, action: Action):
+    if not request.user.has_perm(REVIEW_PERM) or not action.allowed(request.user):
+        raise PermissionDenied
+    referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    form_kwargs = {"referral": referral} if action.form_class is RequestInfoForm else {}
+    if request.method == "POST":
+        form = action.form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                result = action.perform(referral, request.user, form.cleaned_data)
+            except WorkflowError as error:
+                model_admin.message_user(request, _error_message(error), messages.ERROR)
+            else:
+                model_admin.log_change(request, referral, f"{action.title}.")
+                model_admin.message_user(request, action.success(referral, result), messages.SUCCESS)
+            return redirect(_change_url(referral))
+    else:
+        if action.name not in {a["name"] for a in available_actions(referral, request.user)}:
+            model_admin.message_user(
+                request,
+                f"{action.title} is not possible now: this referral is "
+                f"{referral.get_status_display().lower()}.",
+                messages.ERROR,
+            )
+            return redirect(_change_url(referral))
+        form = action.form_class(**form_kwargs)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"{action.title}: {referral}",
+        "action": action,
+        "referral": referral,
+        "indications": indication_labels(referral),
+        "form": form,
+        "preview": action.preview(referral) if action.preview else {},
+        "change_url": _change_url(referral),
+        "has_view_permission": True,
+    }
+    return TemplateResponse(request, "admin/referrals/referral/confirm_action.html", context)
+
+
+# --- Checklist items and findings ----------------------------------------------------------------------
+
+
+def _item_view(request, pk, *, model_admin, form_class, load, perform, describe, anchor, needs_sign):
+    if not request.user.has_perm(REVIEW_PERM) or (needs_sign and not request.user.has_perm(SIGN_PERM)):
+        raise PermissionDenied
+    referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    obj = load(referral)
+    form_kwargs = {"finding": obj} if form_class is ResolveFindingForm else {}
+    prefix = f"{anchor}-{obj.pk}"
+    if request.method == "POST":
+        form = form_class(request.POST, prefix=prefix, **form_kwargs)
+        if form.is_valid():
+            try:
+                perform(obj, request.user, form.cleaned_data)
+            except WorkflowError as error:
+                model_admin.message_user(request, _error_message(error), messages.ERROR)
+            else:
+                model_admin.log_change(request, referral, describe(obj))
+                model_admin.message_user(request, describe(obj), messages.SUCCESS)
+            return redirect(f"{_change_url(referral)}#{prefix}")
+        for _name, errors in form.errors.items():
+            for error in errors:
+                model_admin.message_user(request, f"Not saved: {error}", messages.ERROR)
+        return redirect(f"{_change_url(referral)}#{prefix}")
+    return redirect(f"{_change_url(referral)}#{prefix}")
+
+
+def checklist_item_view(request, pk, item_pk, *, model_admin):
+    def load(referral):
+        return get_object_or_404(
+            ClearanceItem.objects.select_related("referral"), pk=item_pk, referral=referral
+        )
+
+    def describe(item):
+        return f"Checklist: {item.title} is now {item.get_status_display().lower()}."
+
+    return _item_view(
+        request,
+        pk,
+        model_admin=model_admin,
+        form_class=ChecklistItemForm,
+        load=load,
+        perform=lambda item, user, d: workflow.update_checklist_item(
+            item, actor=user, status=d["status"], reason=d["reason"], note=d["note"]
+        ),
+        describe=describe,
+        anchor="item",
+        needs_sign=False,
+    )
+
+
+def resolve_finding_view(request, pk, finding_pk, *, model_admin):
+    def load(referral):
+        return get_object_or_404(
+            Finding.objects.select_related("run", "referral"), pk=finding_pk, referral=referral
+        )
+
+    def describe(finding):
+        return f"Finding {finding.code} ({finding.severity}): {finding.get_resolution_display().lower()}."
+
+    return _item_view(
+        request,
+        pk,
+        model_admin=model_admin,
+        form_class=ResolveFindingForm,
+        load=load,
+        perform=lambda finding, user, d: workflow.resolve_finding(
+            finding, actor=user, resolution=d["resolution"], note=d["note"]
+        ),
+        describe=describe,
+        anchor="finding",
+        needs_sign=True,
+    )
+
+
+# --- Reporting -------------------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "Reference",
+    "Status",
+    "Source",
+    "Urgent safety",
+    "Acute",
+    "Absolute finding",
+    "Relative finding",
+    "Possible duplicate",
+    "Indications",
+    "Received",
+    "Business days waiting",
+    "Overdue",
+    "Checklist",
+    "Assignee",
+    "Patient",
+    "Date of birth",
+]
+
+
+def neutralise(value) -> str:
+    """A spreadsheet must never run a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+def export_view(request, *, model_admin):
+    if not request.user.has_perm(REVIEW_PERM):
+        raise PermissionDenied
+    changelist = model_admin.get_changelist_instance(request)
+    rows = list(changelist.get_queryset(request))
+    today = timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="referral-queue-{today.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for referral in rows:
+        waited = queue.waiting(referral, today)
+        writer.writerow(
+            neutralise(value)
+            for value in (
+                referral.reference,
+                referral.get_status_display(),
+                referral.get_source_display(),
+                _yes(referral.urgent_safety),
+                _yes(referral.asq_acute),
+                _yes(referral.has_absolute),
+                _yes(referral.has_relative),
+                _yes(referral.possible_duplicate),
+                "; ".join(indication_labels(referral)),
+                waited["received"].isoformat(),
+                waited["business_days"],
+                _yes(referral.overdue),
+                f"{referral.items_done}/{referral.items_total}",
+                referral.assignee.get_username() if referral.assignee else "",
+                referral.patient_name,
+                referral.date_of_birth.isoformat() if referral.date_of_birth else "",
+            )
+        )
+    # Every export is recorded on each referral it contained (one insert, whatever the size).
+    ReferralEvent.objects.bulk_create(
+        ReferralEvent(
+            referral=referral, kind="exported", actor=request.user, data={"rows": len(rows), "format": "csv"}
+        )
+        for referral in rows
+    )
+    return response
+
+
+def summary_view(request, pk, *, model_admin):
+    if not request.user.has_perm(REVIEW_PERM):
+        raise PermissionDenied
+    referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    ReferralEvent.objects.create(referral=referral, kind="summary_printed", actor=request.user)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"Referral summary {referral}",
+        "review": review_context(referral, request.user),
+        "printed_at": timezone.localtime(),
+        "printed_by": request.user,
+        "info_labels": info_items.labels,
+    }
+    return TemplateResponse(request, "admin/referrals/referral/summary.html", context)
