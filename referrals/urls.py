@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from referrals.views import intake
+from referrals.views import info, intake
 
 app_name = "referrals"
 
@@ -32,7 +32,5 @@ urlpatterns = [
         name="self-check",
     ),
     path("complete/<str:token>/", ComingSoonView.as_view(heading="Complete your referral"), name="complete"),
-    path(
-        "info/<str:token>/", ComingSoonView.as_view(heading="Send us more information"), name="info-response"
-    ),
+    path("info/<str:token>/", info.info_response, name="info-response"),
 ]
