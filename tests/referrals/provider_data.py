@@ -1,0 +1,79 @@
+"""Files and posts for the provider referral, completion link and document tests."""
+
+import io
+import re
+import uuid
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def pdf_file(name="letter.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def image_bytes(fmt="PNG", *, exif=False, size=(40, 30)) -> bytes:
+    image = Image.new("RGB", size, (120, 160, 200))
+    out = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "SecretCameraMaker"  # Make
+        data[0x0131] = "GPS-tracking-app"  # Software
+        kwargs["exif"] = data.tobytes()
+    image.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def upload(name, content, content_type="application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def provider_post(token=None, **overrides) -> dict:
+    data = {
+        "referrer_name": "Dr Robin Example",
+        "referrer_credentials": "MD",
+        "npi": "1234567893",
+        "practice": "Example Family Practice",
+        "referrer_phone": "(555) 010-0150",
+        "referrer_fax": "(555) 010-0151",
+        "referrer_email": "robin@practice.example.com",
+        "first_name": "Casey",
+        "last_name": "Providerpatient",
+        "date_of_birth": "1975-06-15",
+        "email": "casey@example.com",
+        "phone": "(555) 010-0160",
+        "patient_aware": "on",
+        "indication": "trd",
+        "secondary_indications": ["anxiety"],
+        "icd10_common": ["F33.2"],
+        "icd10_other": "f411",
+        "reason": "Recurrent severe depression, three failed antidepressant trials.",
+        "urgency": "routine",
+        "medications": "Sertraline 200 mg daily. No allergies.",
+        "history": "No cardiac history. BP 124/80 last month.",
+        "submission_token": str(token or uuid.uuid4()),
+    }
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def send_provider_referral(client, **overrides):
+    data = provider_post(**overrides)
+    data.setdefault("referral_letter", pdf_file())
+    return client.post(reverse("referrals:provider-referral"), data)
+
+
+def completion_token(referral) -> str:
+    """The link emailed to the patient, read from the queued notification (the only place it exists)."""
+    note = referral.notifications.get(template="patient_complete_health_questions")
+    return re.search(r"/complete/([^/]+)/", note.context["link"]).group(1)
