@@ -77,7 +77,8 @@ else:
     DEBUG = env_bool("DJANGO_DEBUG", DJANGO_ENV == "development")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the staff site that demands a verified TOTP device on every page.
+    "clinic.admin_config.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,6 +90,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "formtools",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "auditlog",
     "clinic",
     "referrals",
 ]
@@ -104,9 +109,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "clinic.middleware.HoneypotMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "referrals.staff_auth.StaffSessionTimeoutMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -228,6 +238,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are refused by browsers unless Secure, Path=/ and without a Domain: host-only.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -307,3 +320,29 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # In development the console backend may send right after commit; elsewhere the sender loop does.
 NOTIFICATIONS_SEND_ON_COMMIT = env_bool("NOTIFICATIONS_SEND_ON_COMMIT", DJANGO_ENV == "development")
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 12)
+
+# --- Staff sign-in: password + TOTP (django-otp), lockout (django-axes), timeouts ------------------
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username or address is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Staff are signed out after STAFF_SESSION_IDLE_SECONDS idle and this long in any case.
+STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 60 * 60)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", CLINIC["name"])
+# 5 failures (a wrong password, or a right one with a wrong code) from one username, or from one
+# address, lock it for an hour. The database handler: shared by every worker, and reset per test.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff_auth/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Behind the TLS proxy the client address is the last hop the proxy adds to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY", False) else None
+
+# --- Audit trail (referrals/audit.py): changes via django-auditlog, reads as AccessEvent rows -------
+# Patients' addresses are identifiers; staff actions are attributed to the signed-in user instead.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_STORE_JSON_CHANGES = True

@@ -449,3 +449,40 @@ class InfoRequest(models.Model):
 
     def __str__(self):
         return f"Information request for {self.referral}"
+
+
+class AccessEvent(models.Model):
+    """One read of patient data by staff: a review page, a document, an export (referrals.audit).
+
+    Holds no PHI (the reference code is not PHI), so retention can purge a referral's answers and
+    documents without touching it. Nobody edits or deletes these rows through the app.
+    """
+
+    class Action(models.TextChoices):
+        VIEW_REFERRAL = "view_referral", "Viewed a referral's review page"
+        VIEW_SUMMARY = "view_summary", "Viewed a referral's printable summary"
+        DOWNLOAD_DOCUMENT = "download_document", "Downloaded a document"
+        EXPORT = "export", "Exported referrals"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referral_reference = models.CharField(max_length=11, blank=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "record read"
+        verbose_name_plural = "record reads"
+
+    def __str__(self):
+        return f"{self.username or 'unknown'}: {self.get_action_display()} {self.referral_reference}".strip()

@@ -30,7 +30,9 @@ def _clear_cache():
 
 # --- Staff personas --------------------------------------------------------------------------
 # Every admin test signs in through `staff_client(user)`, so a second sign-in factor can be added
-# here in one place.
+# here in one place: it posts username, password and a current TOTP code to the real login view.
+
+STAFF_PASSWORD = "correct-horse-battery-staple"
 
 
 def _make_staff(django_user_model, username, group=None, **extra):
@@ -38,7 +40,7 @@ def _make_staff(django_user_model, username, group=None, **extra):
 
     user = django_user_model.objects.create_user(
         username=username,
-        password="correct-horse-battery-staple",
+        password=STAFF_PASSWORD,
         email=f"{username}@clinic.example.com",
         is_staff=True,
         **extra,
@@ -73,12 +75,40 @@ def superuser(django_user_model, db):
     return _make_staff(django_user_model, "superuser", is_superuser=True)
 
 
+def staff_device(user):
+    """The user's confirmed TOTP device, enrolled on first use (as the clinic admin would)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def sign_in_with_totp(client, user, *, password=STAFF_PASSWORD, code=None):
+    """Post username, password and a current TOTP code to the real staff login view."""
+    from django.urls import reverse
+
+    from referrals.staff_otp import current_code
+
+    device = staff_device(user)
+    device.refresh_from_db()
+    return client.post(
+        reverse("admin:login"),
+        {
+            "username": user.get_username(),
+            "password": password,
+            "otp_token": current_code(device) if code is None else code,
+            "next": reverse("admin:index"),
+        },
+    )
+
+
 @pytest.fixture
 def staff_client(client):
-    """Sign a staff user in as they really would, and return the client."""
+    """Sign a staff user in as they really would (password and TOTP code), and return the client."""
 
     def sign_in(user):
-        client.force_login(user)
+        response = sign_in_with_totp(client, user)
+        assert response.status_code == 302, "staff sign-in with password and TOTP code failed"
         return client
 
     return sign_in
