@@ -313,6 +313,8 @@ RATE_LIMITS = {
     "submit": env_str("RATE_LIMIT_SUBMIT", "5/3600"),
     "status": env_str("RATE_LIMIT_STATUS", "10/900"),
     "form": env_str("RATE_LIMIT_FORM", "30/900"),
+    # Date-of-birth checks on a patient's completion link (each link also locks after 10 wrong tries).
+    "link": env_str("RATE_LIMIT_LINK", "10/900"),
 }
 
 # --- Notifications: the outbox is sent by `manage.py send_notifications` ------------------------

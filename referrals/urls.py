@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from referrals.views import info, intake
+from referrals.views import completion, documents, info, intake, provider, selfcheck, status
 
 app_name = "referrals"
 
@@ -17,6 +17,7 @@ class ComingSoonView(TemplateView):
 
 
 intake_wizard = intake.IntakeWizard.as_view()
+completion_wizard = completion.CompletionWizard.as_view()
 
 urlpatterns = [
     path("refer/", intake.start, name="start"),
@@ -24,13 +25,14 @@ urlpatterns = [
     path("refer/self/confirmation/", intake.confirmation, name="intake-confirmation"),
     path("refer/self/<slug:step>/", intake_wizard, name="intake-step"),
     path("refer/keep-alive/", intake.keep_alive, name="keep-alive"),
-    path("refer/clinician/", ComingSoonView.as_view(heading="Refer a patient"), name="provider-referral"),
-    path("status/", ComingSoonView.as_view(heading="Check a referral's status"), name="check-status"),
-    path(
-        "self-check/",
-        ComingSoonView.as_view(heading="Could ketamine infusion be right for me?"),
-        name="self-check",
-    ),
-    path("complete/<str:token>/", ComingSoonView.as_view(heading="Complete your referral"), name="complete"),
+    path("refer/clinician/", provider.provider_referral, name="provider-referral"),
+    path("refer/clinician/sent/", provider.provider_confirmation, name="provider-confirmation"),
+    path("status/", status.check_status, name="check-status"),
+    path("self-check/", selfcheck.self_check, name="self-check"),
+    # The wizard's routes come before the token route; a token is 43 characters, never "questions".
+    path("complete/questions/", completion_wizard, name="complete-intake"),
+    path("complete/questions/<slug:step>/", completion_wizard, name="complete-step"),
+    path("complete/<str:token>/", completion.complete_link, name="complete"),
+    path("staff/documents/<int:pk>/download/", documents.download, name="document-download"),
     path("info/<str:token>/", info.info_response, name="info-response"),
 ]

@@ -14,9 +14,10 @@ from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
-from referrals import ratelimit, workflow
+from referrals import documents, ratelimit, workflow
 from referrals.exceptions import DuplicateSubmissionError
 from referrals.forms import intake as f
+from referrals.forms.documents import DocumentsForm
 from referrals.models import QuestionnaireText, ScreeningPolicy
 from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
 from referrals.screening import MENTAL_HEALTH_INDICATIONS, PAIN_INDICATIONS
@@ -57,6 +58,7 @@ FORMS = [
     ("mood", f.PHQ9Form),
     ("safety", f.ASQForm),
     ("more", f.MoreQuestionnairesForm),
+    ("documents", DocumentsForm),
     ("practical", f.PracticalForm),
     ("consent", f.ConsentForm),
     ("review", f.ReviewForm),
@@ -80,6 +82,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
     done_step_name = "finished"
     template_name = "referrals/intake/step.html"
     referral = None  # set by the completion-link variant
+    file_storage = None  # uploads become Document rows in process_step, never wizard-stored files
 
     # --- cached reads ------------------------------------------------------------------------
     def cleaned(self, step: str) -> dict | None:
@@ -127,7 +130,30 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return context
 
     def get_form_kwargs(self, step=None):
-        return {"context": self.form_context(step or self.steps.current)}
+        step = step or self.steps.current
+        kwargs = {"context": self.form_context(step)}
+        if step == "documents":
+            kwargs["owner"] = self.upload_owner()
+        return kwargs
+
+    def upload_owner(self) -> documents.UploadOwner:
+        """Files of this unfinished intake belong to its session (and, when completing, to the referral)."""
+        if not self.request.session.session_key:
+            self.request.session.save()
+        return documents.UploadOwner(
+            key=self.request.session.session_key,
+            referral_id=self.referral.pk if self.referral else None,
+            known_empty=not self.storage.extra_data.get("uploaded"),
+        )
+
+    def process_step(self, form):
+        # Uploads are stored at once as Document rows (never in the wizard's storage), so Back loses none.
+        if isinstance(form, DocumentsForm) and form.is_valid() and form.save_uploads():
+            self.storage.extra_data = {**self.storage.extra_data, "uploaded": True}
+        return super().process_step(form)
+
+    def get_form_step_files(self, form):
+        return {}
 
     def get_form_initial(self, step):
         if step == "review":
@@ -147,6 +173,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     def get(self, *args, **kwargs):
         step = kwargs.get("step")
+        if step is None and "reset" in self.request.GET:
+            documents.discard_session_uploads(self.request.session.session_key)  # starting over
         if step == self.done_step_name:
             return redirect("referrals:intake-confirmation")
         if step and step not in self.get_form_list():

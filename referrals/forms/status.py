@@ -1,0 +1,39 @@
+"""The status look-up and the completion link's date-of-birth check."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from referrals.forms.fields import CleanCharField
+from referrals.forms.fields import date_of_birth as birth_date_field
+
+
+def normalise_reference(value: str) -> str:
+    """Accept any case, with or without dashes or spaces; return the stored form KX7-4PQ-M2D."""
+    chars = re.sub(r"[\s\-\u2010-\u2015]", "", value or "").upper()
+    if not re.fullmatch(r"[A-Z0-9]{9}", chars):
+        raise ValidationError(
+            "Enter the 9 letters and numbers of your reference code, for example KX7-4PQ-M2D", code="format"
+        )
+    return f"{chars[:3]}-{chars[3:6]}-{chars[6:]}"
+
+
+class StatusForm(forms.Form):
+    reference = CleanCharField(
+        label="Reference code",
+        max_length=20,
+        help_text="It is in the email we sent you, for example KX7-4PQ-M2D.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+        error_messages={"required": "Enter your reference code"},
+    )
+    date_of_birth = birth_date_field("Patient's date of birth")
+
+    def clean_reference(self):
+        return normalise_reference(self.cleaned_data["reference"])
+
+
+class BirthDateCheckForm(forms.Form):
+    date_of_birth = birth_date_field()
