@@ -1,0 +1,89 @@
+"""Reference rows the app needs: staff roles, clearance steps, rules, policy and wording.
+
+Used by the data migrations (with the historical app registry) and by tests that flush the
+database (with the live one). Idempotent: rows that exist are left as they are.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION
+from referrals.screening import CLEARANCE_STEPS, RULES
+
+COORDINATOR = "Intake coordinator"
+CLINICIAN = "Clinician"
+CLINIC_ADMIN = "Clinic admin"
+DEFINITION_MODELS = [
+    "screeningpolicy",
+    "contraindicationrule",
+    "clearancestepdefinition",
+    "questionnairetext",
+]
+
+
+def seed_roles(apps) -> None:
+    # Permissions are normally created after migrations; make sure they exist now.
+    for label in ("auth", "referrals"):
+        app_config = apps.get_app_config(label)
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    def perms(*codenames):
+        return list(Permission.objects.filter(content_type__app_label="referrals", codename__in=codenames))
+
+    review = ["review_referral", "view_referral", "change_referral"]
+    coordinator, _ = Group.objects.get_or_create(name=COORDINATOR)
+    coordinator.permissions.add(*perms(*review))
+    clinician, _ = Group.objects.get_or_create(name=CLINICIAN)
+    clinician.permissions.add(*perms(*review, "sign_clearance"))
+    admin, _ = Group.objects.get_or_create(name=CLINIC_ADMIN)
+    definition_perms = [
+        f"{action}_{model}" for model in DEFINITION_MODELS for action in ("view", "add", "change")
+    ]
+    admin.permissions.add(*perms(*review, *definition_perms))
+    auth_perms = Permission.objects.filter(
+        content_type__app_label="auth", codename__in=["view_user", "add_user", "change_user", "view_group"]
+    )
+    admin.permissions.add(*auth_perms)
+
+
+def seed_definitions(apps) -> None:
+    Step = apps.get_model("referrals", "ClearanceStepDefinition")
+    Rule = apps.get_model("referrals", "ContraindicationRule")
+    Policy = apps.get_model("referrals", "ScreeningPolicy")
+    Wording = apps.get_model("referrals", "QuestionnaireText")
+    for order, (step_id, title, help_text, gate, kind, condition) in enumerate(CLEARANCE_STEPS, start=1):
+        Step.objects.get_or_create(
+            step_id=step_id,
+            defaults={
+                "title": title,
+                "help_text": help_text,
+                "gate": gate,
+                "kind": kind,
+                "condition": condition,
+                "order": order * 10,
+            },
+        )
+    for code, title, severity_text, gate, help_text in RULES:
+        Rule.objects.get_or_create(
+            code=code,
+            defaults={"title": title, "severity_text": severity_text, "gate": gate, "help_text": help_text},
+        )
+    if not Policy.objects.exists():
+        Policy.objects.create(change_note="Clinic default policy (screening spec v1).")
+    Wording.objects.get_or_create(
+        version=DEFAULT_VERSION,
+        defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
+    )
+
+
+def seed_all() -> None:
+    """Seed with the live app registry (after a test flushed the database)."""
+    from django.apps import apps
+
+    seed_roles(apps)
+    seed_definitions(apps)
