@@ -6,9 +6,8 @@ them errors instead: CI can never go green without really running them.
 
 Fixtures for later browser tests:
 
-* ``site_url``: the live server's base URL. Requesting it also asks for a serialized rollback,
-  so rows seeded by data migrations (groups, definitions, policy) come back after the live
-  server's flush and the suite passes in any order.
+* ``site_url``: the live server's base URL, with the rows of the data migrations (groups,
+  definitions, policy) seeded again, since live-server tests flush the database.
 * ``open_page(width=1280, height=800, bypass_csp=False)``: a page in a fresh context of that size,
   watched: ``page.watch.problems()`` lists console errors, page errors, CSP violations and requests
   that left 127.0.0.1/localhost. Pass ``bypass_csp=True`` only where axe is injected (CSP
@@ -110,8 +109,16 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def site_url(live_server, django_db_serialized_rollback):
-    """Base URL of the live server (no trailing slash), with the seeded rows restored afterwards."""
+def site_url(live_server, transactional_db):
+    """Base URL of the live server (no trailing slash), with the reference rows seeded.
+
+    The live server's tests flush the database afterwards, which removes the rows the data
+    migrations made (groups, clearance steps, rules, policy, wording); seeding them again here is
+    more robust than a serialized rollback, whose restore collides with rows a test created.
+    """
+    from referrals.seeding import seed_all
+
+    seed_all()
     return live_server.url.rstrip("/")
 
 

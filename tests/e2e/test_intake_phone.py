@@ -1,0 +1,99 @@
+"""A patient completes a self-referral on a phone-sized screen, with axe on every step."""
+
+import pytest
+
+from referrals.models import Referral
+from tests.intake_data import step_data
+
+pytestmark = [pytest.mark.browser]
+
+
+def fill_step(page, step: str, values: dict) -> int:
+    """Answer one step the way a person would; returns the number of clicks and fields typed in."""
+    actions = 0
+    for field, value in values.items():
+        name = f"{step}-{field}"
+        inputs = page.locator(f"[name='{name}']")
+        if inputs.count() == 0:
+            continue  # a question that does not apply to this patient
+        kind = inputs.first.get_attribute("type")
+        if kind == "radio":
+            page.locator(f"[name='{name}'][value='{value}']").check()
+        elif kind == "checkbox":
+            page.locator(f"[name='{name}']").check()
+        else:
+            inputs.first.fill(str(value))
+        actions += 1
+    return actions
+
+
+def current_step(page) -> str:
+    return page.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("indication", ["crps", "ptsd"])
+def test_self_referral_on_a_phone(site_url, open_page, axe_check, save_screenshot, indication):
+    data = step_data(indication)
+    if indication == "ptsd":
+        data["about"]["sex_at_birth"] = "female"
+        data["health"]["can_become_pregnant"] = "no"
+    page = open_page(375, 800, bypass_csp=True)
+    page.goto(f"{site_url}/")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Ask for a referral").click()
+    page.get_by_role("link", name="Start the form").click()
+    axe_check(page)
+
+    # A first try with nothing filled in shows the error summary, focused, and stays accessible.
+    page.get_by_role("button", name="Save and continue").click()
+    summary = page.locator("[data-error-summary]")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert page.title().startswith("Error:")
+    axe_check(page)
+    save_screenshot(page, f"intake-{indication}-errors-375")
+
+    steps = []
+    clicks = 2  # the two links that led here
+    for _ in range(20):
+        step = current_step(page)
+        if step == "review":
+            break
+        steps.append(step)
+        axe_check(page)
+        save_screenshot(page, f"intake-{indication}-{step}-375")
+        clicks += fill_step(page, step, data.get(step, {}))
+        page.get_by_role("button", name="Save and continue").click()
+        clicks += 1
+        assert current_step(page) != step, page.locator("[data-error-summary]").inner_text()
+    axe_check(page)
+    save_screenshot(page, f"intake-{indication}-review-375")
+    page.get_by_role("button", name="Send my referral").click()
+    clicks += 1
+
+    assert "Your referral has been sent" in page.content()
+    axe_check(page)
+    save_screenshot(page, f"intake-{indication}-confirmation-375")
+    referral = Referral.objects.get()
+    assert referral.reference in page.locator(".reference-code").inner_text()
+    assert referral.status == Referral.Status.SUBMITTED
+    assert referral.checklist.exists()
+    print(f"\n{indication}: {len(steps) + 1} pages, {clicks} clicks and entries")
+    # No page sent anything off this machine or broke the CSP.
+    assert page.watch.problems() == []
+
+
+def test_back_button_keeps_answers_in_the_browser(site_url, open_page):
+    data = step_data("crps")
+    page = open_page(375, 800)
+    page.goto(f"{site_url}/refer/self/")
+    fill_step(page, "about", data["about"])
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label("Fibromyalgia").first.check()
+    page.get_by_label("What treatments have you tried for it?").fill("Warm baths")
+    page.get_by_role("button", name="Back").click()
+    assert current_step(page) == "about"
+    assert page.get_by_label("First name").input_value() == "Avery"
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_label("What treatments have you tried for it?").input_value() == "Warm baths"
+    assert page.watch.problems() == []
