@@ -125,7 +125,7 @@ def _has_foreign_content(data: bytes, content_type: str, *, skip: int) -> bool:
         return True  # a PDF's first lines are text: an executable or script starting on one is a polyglot
     if content_type == PNG:
         end = data.rfind(b"IEND")
-        if end == -1 or len(data) > end + 8:
+        if end != -1 and len(data) > end + 8:
             return True  # anything after the PNG's end chunk (its CRC is the last 4 bytes)
     return any(sig in data for sig in _ANYWHERE_SIGNATURES)
 
