@@ -37,8 +37,9 @@ from referrals.admin.review import (
     indication_labels,
     review_context,
 )
+from referrals.audit import record_access
 from referrals.exceptions import WorkflowError
-from referrals.models import ClearanceItem, Finding, Referral, ReferralEvent
+from referrals.models import AccessEvent, ClearanceItem, Finding, Referral, ReferralEvent
 
 REVIEW_PERM = workflow.REVIEW_PERM
 SIGN_PERM = workflow.SIGN_PERM
@@ -434,6 +435,7 @@ def export_view(request, *, model_admin):
                 referral.date_of_birth.isoformat() if referral.date_of_birth else "",
             )
         )
+    record_access(request, AccessEvent.Action.EXPORT, count=len(rows))
     # Every export is recorded on each referral it contained (one insert, whatever the size).
     ReferralEvent.objects.bulk_create(
         ReferralEvent(
@@ -449,6 +451,7 @@ def summary_view(request, pk, *, model_admin):
         raise PermissionDenied
     referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
     ReferralEvent.objects.create(referral=referral, kind="summary_printed", actor=request.user)
+    record_access(request, AccessEvent.Action.VIEW_SUMMARY, referral=referral)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,

@@ -88,6 +88,17 @@ def _require(actor, perm: str) -> None:
         raise WorkflowPermissionError("You do not have permission to do that.")
 
 
+def _expect_source(referral: Referral, action: str) -> None:
+    # Several moves share the target in_review; TRANSITIONS alone would let "start review" undo a
+    # clearance, so each staff action also checks the status it starts from (ACTIONS).
+    source = ACTIONS[action][0]
+    if referral.status != source:
+        raise InvalidTransitionError(
+            f"This referral is {referral.get_status_display().lower()}; that step is only for a referral "
+            f"that is {S(source).label.lower()}, so it cannot be done now."
+        )
+
+
 def _move(
     referral: Referral, target: str, *, actor=None, kind: str, message: str = "", data=None, **fields: Any
 ) -> Referral:
@@ -454,6 +465,7 @@ def reissue_completion_link(referral: Referral, *, actor) -> str:
 @transaction.atomic
 def start_review(referral: Referral, *, actor) -> Referral:
     _require(actor, REVIEW_PERM)
+    _expect_source(referral, "start_review")
     _move(referral, S.IN_REVIEW, actor=actor, kind="review_started")
     if referral.assignee_id is None:
         Referral.objects.filter(pk=referral.pk).update(assignee=actor)
@@ -516,6 +528,7 @@ def receive_info(info: InfoRequest, *, response: dict[str, Any]) -> Referral:
 @transaction.atomic
 def resume_review(referral: Referral, *, actor) -> Referral:
     _require(actor, REVIEW_PERM)
+    _expect_source(referral, "resume_review")
     _move(referral, S.IN_REVIEW, actor=actor, kind="review_resumed")
     notifications.queue_status_update(referral)
     return referral
@@ -586,6 +599,7 @@ def clear_referral(referral: Referral, *, actor) -> Referral:
 @transaction.atomic
 def reopen_review(referral: Referral, *, actor, reason: str = "") -> Referral:
     _require(actor, SIGN_PERM)
+    _expect_source(referral, "reopen_review")
     _move(referral, S.IN_REVIEW, actor=actor, kind="review_reopened", message=reason)
     notifications.queue_status_update(referral)
     return referral

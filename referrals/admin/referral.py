@@ -14,7 +14,8 @@ from django.utils.html import format_html, format_html_join
 from referrals import admin_views, workflow
 from referrals.admin import queue
 from referrals.admin.review import indication_labels, review_context
-from referrals.models import REFERENCE_ALPHABET, Referral, ReferralEvent
+from referrals.audit import record_access
+from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
 
 EDITABLE_FIELDS = ("assignee", "staff_notes")
 _REFERENCE_RE = re.compile(rf"^[{REFERENCE_ALPHABET}]{{9}}$")
@@ -50,7 +51,7 @@ class ReferralAdmin(admin.ModelAdmin):
         "reference_link",
         "patient",
         "indications",
-        "source",
+        "source_short",
         "status_badge",
         "flags",
         "checklist_progress",
@@ -160,7 +161,11 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description="Indications")
     def indications(self, obj):
-        return "; ".join(indication_labels(obj))
+        return "; ".join(indication_labels(obj, short=True))
+
+    @admin.display(description="Source", ordering="source")
+    def source_short(self, obj):
+        return "Provider" if obj.source == Referral.Source.PROVIDER else "Self"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -217,6 +222,7 @@ class ReferralAdmin(admin.ModelAdmin):
         obj = self.get_object(request, object_id)
         if obj is not None and self.has_view_permission(request, obj):
             extra_context["review"] = review_context(obj, request.user)
+            record_access(request, AccessEvent.Action.VIEW_REFERRAL, referral=obj)
             extra_context["title"] = f"Referral {obj.reference}"
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -1,5 +1,7 @@
 """What the review page (the referral's change view) shows, gathered in a fixed number of queries."""
 
+import re
+
 from django.urls import NoReverseMatch, reverse
 
 from referrals import info_items, workflow
@@ -17,6 +19,7 @@ from referrals.models import (
 from referrals.screening import INDICATIONS
 
 INDICATION_LABELS = dict(INDICATIONS)
+_ABBREVIATION = re.compile(r"\(([A-Z]{2,6})\)\s*$")
 SCORE_TITLES = {
     "phq9": "PHQ-9 (depression)",
     "gad7": "GAD-7 (anxiety)",
@@ -80,9 +83,13 @@ EVENT_LABELS = {
 }
 
 
-def indication_labels(referral: Referral) -> list[str]:
+def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
     codes = [referral.indication, *(referral.secondary_indications or [])]
-    return [str(INDICATION_LABELS.get(code, code)) for code in codes if code]
+    labels = [str(INDICATION_LABELS.get(code, code)) for code in codes if code]
+    if short:
+        # "Complex regional pain syndrome (CRPS)" reads as "CRPS" in the queue's narrow column.
+        labels = [match.group(1) if (match := _ABBREVIATION.search(label)) else label for label in labels]
+    return labels
 
 
 def can_rescreen(user) -> bool:

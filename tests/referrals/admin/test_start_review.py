@@ -42,7 +42,10 @@ class StartReviewTests:
         assert m.new_notifications(referral, since) == ["patient_status_update", "referrer_status_update"]
 
     def test_illegal_move_is_refused(self, staff_client, coordinator, make_referral):
-        m.assert_illegal(staff_client(coordinator), make_referral("in_review"), ACTION, expect="cannot move")
+        m.assert_illegal(staff_client(coordinator), make_referral("in_review"), ACTION, expect="cannot")
+
+    def test_a_cleared_referral_cannot_be_restarted(self, staff_client, coordinator, make_referral):
+        m.assert_illegal(staff_client(coordinator), make_referral("cleared"), ACTION, expect="cannot")
 
     def test_get_of_an_illegal_move_explains(self, staff_client, coordinator, make_referral):
         referral = make_referral("cleared")
