@@ -514,6 +514,7 @@ class PHQ9Form(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         texts = self.context["questionnaire"]["phq9"]
+        self.intro = texts["stem"]
         for number, item in enumerate(texts["items"], start=1):
             self.fields[f"phq9_{number}"] = frequency_field(item, texts["options"])
         difficulty = texts["difficulty"]
@@ -529,6 +530,10 @@ class ASQForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         texts = self.context["questionnaire"]["asq"]
+        self.intro = (
+            "These questions ask about thoughts of death and suicide. We ask them so that anyone who needs "
+            "support gets it quickly. Please answer honestly: a yes does not stop your referral."
+        )
         for number, item in enumerate(texts["items"], start=1):
             self.fields[f"asq_q{number}"] = yes_no(item)
         self.fields["asq_acuity"] = yes_no(texts["acuity"])
@@ -552,23 +557,34 @@ class MoreQuestionnairesForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         texts = self.context["questionnaire"]
+        self.groups = {}
         if self.context.get("mental_health"):
             for number, item in enumerate(texts["gad7"]["items"], start=1):
                 self.fields[f"gad7_{number}"] = frequency_field(item, texts["gad7"]["options"])
+            self.groups[texts["gad7"]["name"]] = ([f"gad7_{n}" for n in range(1, 8)], texts["gad7"]["stem"])
         if self.context.get("ptsd"):
+            names = ["pc_ptsd5_exposed", *[f"pc_ptsd5_{n}" for n in range(1, 6)]]
+            self.groups[texts["pc_ptsd5"]["name"]] = (
+                names,
+                "If you answer yes to the first question, the next questions are about that event: "
+                + texts["pc_ptsd5"]["stem"],
+            )
             self.fields["pc_ptsd5_exposed"] = yes_no(texts["pc_ptsd5"]["exposure"])
             for number, item in enumerate(texts["pc_ptsd5"]["items"], start=1):
                 field = yes_no(item)
                 field.required = False
                 self.fields[f"pc_ptsd5_{number}"] = field
         if self.context.get("pain"):
+            self.groups[texts["pain"]["name"]] = (
+                [f"pain_{key}" for key in texts["pain"]["items"]],
+                texts["pain"]["scale"],
+            )
             for key, label in texts["pain"]["items"].items():
                 self.fields[f"pain_{key}"] = forms.TypedChoiceField(
                     label=label,
                     choices=PAIN_SCALE,
                     coerce=int,
                     widget=forms.RadioSelect(attrs={"class": "pain-scale"}),
-                    help_text=texts["pain"]["scale"],
                     error_messages={
                         "required": "Choose a number from 0 to 10",
                         "invalid_choice": "Choose a number from 0 to 10",

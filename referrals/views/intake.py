@@ -357,7 +357,16 @@ def layout(form) -> list[dict]:
             if name in names:
                 present = [n for n in names if n in form.fields]
                 seen.update(present)
-                items.append({"group": legend, "help": help_text, "fields": [form[n] for n in present]})
+                choosers = (forms.RadioSelect, forms.CheckboxSelectMultiple)
+                columns = not any(isinstance(form.fields[n].widget, choosers) for n in present)
+                items.append(
+                    {
+                        "group": legend,
+                        "help": help_text,
+                        "fields": [form[n] for n in present],
+                        "columns": columns,
+                    }
+                )
                 break
         else:
             items.append({"field": form[name]})
