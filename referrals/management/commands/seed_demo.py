@@ -16,9 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import demo
 from referrals.models import ProviderReferrer, Referral
+from referrals.staff_otp import DEMO_DEVICE_NAME, current_code, ensure_demo_device
 
 # Documented in the README; development databases only (the command refuses to run elsewhere).
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -135,11 +137,15 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="Remove the demo data first, then seed again."
         )
         # Tests (which run with DJANGO_ENV=test) pass this; nobody else should.
+        parser.add_argument("--codes", action="store_true", help="Print each demo user's current TOTP code.")
         parser.add_argument("--allow-outside-development", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args, reset=False, allow_outside_development=False, **options):
         if settings.DJANGO_ENV != "development" and not allow_outside_development:
             raise CommandError("seed_demo creates demo logins and fictional patients: development only.")
+        if options.get("codes"):
+            self._print_codes()
+            return
         # Demo mail would flood the console at start-up; it stays queued for send_notifications.
         sending, settings.NOTIFICATIONS_SEND_ON_COMMIT = settings.NOTIFICATIONS_SEND_ON_COMMIT, False
         try:
@@ -165,13 +171,28 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-                new.append(f"  {username:18} ({group})")
+            # Every admin page needs a TOTP code: each demo user gets one authenticator secret.
+            _key, _uri, secret = ensure_demo_device(user)
+            if created:
+                new.append(f"  {username:18} {group:20} authenticator secret {secret}")
             user.groups.add(Group.objects.get(name=group))
             users[group] = user_model.objects.get(pk=user.pk)
         if new:
             self.stdout.write("Demo staff sign-ins (development only), password for each: " + DEMO_PASSWORD)
             self.stdout.write("\n".join(new))
+            self.stdout.write(
+                "Add a secret to an authenticator app (type: time-based), or print the current codes with\n"
+                "  python manage.py seed_demo --codes"
+            )
         return users
+
+    def _print_codes(self) -> None:
+        for username, *_rest in DEMO_USERS:
+            device = TOTPDevice.objects.filter(user__username=username, name=DEMO_DEVICE_NAME).first()
+            if device is None:
+                self.stdout.write(f"  {username}: no demo device yet (run seed_demo first)")
+            else:
+                self.stdout.write(f"  {username:18} {current_code(device)}")
 
     # --- referrals ----------------------------------------------------------------------------------
     def _demo_tokens(self) -> list[str]:
