@@ -125,10 +125,16 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
     )
 
     first_name = text(
-        "Patient's first name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        "Patient's first name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        required_message="Enter the patient's first name",
     )
     last_name = text(
-        "Patient's last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        "Patient's last name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        required_message="Enter the patient's last name",
     )
     date_of_birth = birth_date_field("Patient's date of birth")
     email = forms.EmailField(
@@ -142,6 +148,7 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
         },
     )
     phone = phone_field("Patient's phone number", autocomplete="off")
+    phone.error_messages["required"] = "Enter the patient's phone number"
     patient_aware = forms.BooleanField(
         label="The patient knows about this referral and agrees that the clinic may contact them.",
         error_messages={"required": "Confirm that the patient knows about this referral"},
@@ -221,6 +228,10 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
 
     def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].error_messages.update(
+            required="Enter the patient's date of birth",
+            invalid="Enter a real date of birth for the patient, for example 03/27/1980",
+        )
         remove = self.data.getlist("remove_document") if hasattr(self.data, "getlist") else ()
         self.init_uploads(owner, remove)
 
