@@ -209,6 +209,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 5 * MAX_UPLOAD_FILE_BYTES + 102
 # The hidden field every public form carries; a filled one is a bot (clinic.middleware.HoneypotMiddleware).
 HONEYPOT_FIELD = "hp_check"
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
+# Error reports (e.g. mailed to ADMINS) never carry posted values or frame variables: all may be PHI.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "clinic.reporting.PHISafeExceptionReporterFilter"
 
 # --- Forms ------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
