@@ -60,6 +60,8 @@ NOT_PHI: dict = {
     QuestionnaireText: ALL_FIELDS,
 }  # fmt: skip
 
+# Events that record a read: those are AccessEvent rows (record_access), not changes.
+READ_EVENT_KINDS = frozenset({"document_downloaded", "summary_printed", "exported"})
 # Event data keys copied into the trail (codes and statuses; never messages or reasons).
 EVENT_DATA_KEYS = ("step_id", "from", "to", "code", "severity", "resolution")
 
@@ -132,7 +134,7 @@ def _tag_referral(sender, instance, log_entry=None, **kwargs):
 
 @receiver(post_save, sender=ReferralEvent)
 def _copy_workflow_event(sender, instance: ReferralEvent, created: bool, raw=False, **kwargs):
-    if not created or raw:
+    if not created or raw or instance.kind in READ_EVENT_KINDS:
         return
     changes = {}
     if instance.to_status and instance.from_status != instance.to_status:

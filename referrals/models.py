@@ -470,9 +470,7 @@ class AccessEvent(models.Model):
     )
     username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40, choices=Action.choices)
-    referral = models.ForeignKey(
-        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     referral_reference = models.CharField(max_length=11, blank=True, db_index=True)
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
