@@ -224,10 +224,17 @@ class ReferralAdmin(admin.ModelAdmin):
             extra_context["review"] = review_context(obj, request.user)
             record_access(request, AccessEvent.Action.VIEW_REFERRAL, referral=obj)
             extra_context["title"] = f"Referral {obj.reference}"
+            extra_context["subtitle"] = ""  # the reference is the title already
+        # The queue and the review page need the width; the sidebar lists one model anyway.
+        extra_context["is_nav_sidebar_enabled"] = False
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "routine_days": settings.ROUTINE_TARGET_BUSINESS_DAYS}
+        extra_context = {
+            **(extra_context or {}),
+            "routine_days": settings.ROUTINE_TARGET_BUSINESS_DAYS,
+            "is_nav_sidebar_enabled": False,
+        }
         return super().changelist_view(request, extra_context)
 
     def get_urls(self):
