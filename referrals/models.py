@@ -183,6 +183,8 @@ class Referral(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # One referral per submit, however often the same form is posted.
     submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    # A provider referral's own submit token (the field above is the patient's, on completion).
+    provider_submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
     # Identity and contact (columns staff search and filter on).
     first_name = models.CharField(max_length=100)

@@ -398,7 +398,7 @@ def create_provider_referral(
     session_key: str = "",
 ) -> tuple[Referral, str]:
     """Store a clinician's referral awaiting the patient's health questions; returns (referral, token)."""
-    existing = Referral.objects.filter(submission_token=submission_token).first()
+    existing = Referral.objects.filter(provider_submission_token=submission_token).first()
     if existing:
         raise DuplicateSubmissionError(existing)
     referrer_row = ProviderReferrer.objects.create(**referrer)
@@ -413,12 +413,15 @@ def create_provider_referral(
         **{key: identity.get(key) or "" for key in IDENTITY_FIELDS},
     )
     token = new_completion_token(referral)
+    referral.provider_submission_token = submission_token
     try:
         with transaction.atomic():
-            # The provider's own submit token is kept in details: the referral's token is the patient's.
-            referral.details = {"provider_submission_token": str(submission_token)}
             referral.save()
     except IntegrityError:
+        # Two posts of the same form raced; the other one stored it.
+        existing = Referral.objects.filter(provider_submission_token=submission_token).first()
+        if existing:
+            raise DuplicateSubmissionError(existing) from None
         raise
     if session_key:
         Document.objects.filter(session_key=session_key, referral__isnull=True).update(

@@ -45,7 +45,7 @@ def _render(request, form, *, status=200, notice=""):
 
 
 def _existing(token: uuid.UUID) -> Referral | None:
-    return Referral.objects.filter(details__provider_submission_token=str(token)).first()
+    return Referral.objects.filter(provider_submission_token=token).first()
 
 
 @never_cache

@@ -202,13 +202,13 @@ class Command(BaseCommand):
     def _demo_referrals(self):
         tokens = self._demo_tokens()
         return Referral.objects.filter(
-            Q(submission_token__in=tokens) | Q(details__provider_submission_token__in=tokens)
+            Q(submission_token__in=tokens) | Q(provider_submission_token__in=tokens)
         )
 
     def _exists(self, key: str) -> bool:
         token = _token(key)
         return Referral.objects.filter(
-            Q(submission_token=token) | Q(details__provider_submission_token=str(token))
+            Q(submission_token=token) | Q(provider_submission_token=token)
         ).exists()
 
     def _referrals(self, users) -> int:
