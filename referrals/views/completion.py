@@ -102,6 +102,9 @@ class CompletionWizard(IntakeWizard):
         self.referral = referral
         return super().dispatch(request, *args, **kwargs)
 
+    def restart_url(self):
+        return None  # the patient opens the link in their email again
+
     def get_template_names(self):
         step = self.steps.current
         return [

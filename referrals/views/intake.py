@@ -194,7 +194,9 @@ class IntakeWizard(NamedUrlSessionWizardView):
             if existing:
                 return existing
         if posted_step != self.steps.first and not self.storage.data.get(self.storage.step_data_key):
-            return render(self.request, "referrals/intake/expired.html", status=400)
+            return render(
+                self.request, "referrals/intake/expired.html", {"restart_url": self.restart_url()}, status=400
+            )
         if posted_step == "review":
             if ratelimit.hit(self.request, "submit"):
                 return ratelimit.limited_response(self.request, "submit")
@@ -203,6 +205,10 @@ class IntakeWizard(NamedUrlSessionWizardView):
             return self._save_and_go(posted_step, goto)
         self._forget_cache()
         return super().post(*args, **kwargs)
+
+    def restart_url(self) -> str | None:
+        """Where a patient whose session ended starts again (None: from the link we emailed)."""
+        return reverse("referrals:intake") + "?reset=1"
 
     def _save_and_go(self, posted_step: str, goto: str):
         """Back (or any jump) keeps what is on the page, complete or not."""
