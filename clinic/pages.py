@@ -117,8 +117,7 @@ PAGES = [
         "for-referring-clinicians/",
         "For referring clinicians",
         "For clinicians",
-        "How to refer a patient to our ketamine infusion program, what to send, and how we handle "
-        "referrals.",
+        "How to refer a patient to our ketamine infusion program, what to send, and how we handle referrals.",
         in_guide=False,
     ),
     InfoPage(

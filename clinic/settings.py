@@ -304,7 +304,17 @@ CLINIC = {
 CLINIC_BUSINESS_DAYS = [0, 1, 2, 3, 4]  # Monday to Friday
 CLINIC_HOLIDAYS = env_list(
     "CLINIC_HOLIDAYS",
-    ["2026-11-26", "2026-12-25", "2027-01-01", "2027-01-18", "2027-05-31", "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"],
+    [
+        "2026-11-26",
+        "2026-12-25",
+        "2027-01-01",
+        "2027-01-18",
+        "2027-05-31",
+        "2027-07-05",
+        "2027-09-06",
+        "2027-11-25",
+        "2027-12-24",
+    ],
 )
 URGENT_TARGET_BUSINESS_DAYS = env_int("URGENT_TARGET_BUSINESS_DAYS", 0)  # same business day
 ROUTINE_TARGET_BUSINESS_DAYS = env_int("ROUTINE_TARGET_BUSINESS_DAYS", 3)
