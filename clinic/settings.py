@@ -327,6 +327,8 @@ RATE_LIMITS = {
     "form": env_str("RATE_LIMIT_FORM", "30/900"),
     # Date-of-birth checks on a patient's completion link (each link also locks after 10 wrong tries).
     "link": env_str("RATE_LIMIT_LINK", "10/900"),
+    # Each page of the intake wizard (Next, Back, change from the check-your-answers page).
+    "step": env_str("RATE_LIMIT_STEP", "300/900"),
 }
 
 # --- Notifications: the outbox is sent by `manage.py send_notifications` ------------------------

@@ -183,6 +183,9 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return super().get(*args, **kwargs)
 
     def post(self, *args, **kwargs):
+        # Generous for a person (a whole intake is about 15 posts), a wall for a script.
+        if ratelimit.hit(self.request, "step"):
+            return ratelimit.limited_response(self.request, "step")
         management = ManagementForm(self.request.POST, prefix=self.prefix)
         if not management.is_valid():
             raise SuspiciousOperation("Intake management form missing or tampered.")
