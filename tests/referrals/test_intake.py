@@ -396,8 +396,8 @@ class QueryBudgetTests:
         driver = IntakeDriver(client)
         driver.start()
         while driver.current_step != "review":
-            with django_assert_max_num_queries(12, info=driver.current_step):
+            with django_assert_max_num_queries(15, info=driver.current_step):
                 driver.post()
-        with django_assert_max_num_queries(80, info="submit"):
+        with django_assert_max_num_queries(50, info="submit"):
             driver.post("review")
         assert Referral.objects.count() == 1
