@@ -1,8 +1,11 @@
 """A small driver that completes the self-referral wizard, for the PHI, outage and hostile tests."""
 
 import re
+import uuid
+from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.intake_data import step_data
 
@@ -53,3 +56,39 @@ def complete(client, data: dict | None = None, *, on_request=None):
     if on_request:
         on_request(url, post)
     return client.post(url, post, follow=True)
+
+
+# Valid screening answers (spec §3 keys) of a depression referral, for tests below the wizard.
+ANSWERS = {
+    "date_of_birth": "1981-04-12", "sex_at_birth": "male", "indication": "trd", "secondary_indications": [],
+    "bp_systolic": 122, "bp_diastolic": 78, "height_cm": 177.8, "weight_kg": 77.1, "medications": [],
+    "escort_available": "yes", "phq9": [0, 1, 0, 0, 0, 0, 0, 0, 0], "bp_told_uncontrolled": False,
+    "recent_cardiac_event": False, "aneurysm_or_avm": "no", "brain_bleed_history": False, "raised_icp": "no",
+    "glaucoma": False, "sleep_apnea": False, "home_oxygen": False, "seizures": False,
+    "hyperthyroid_uncontrolled": False, "liver_disease": "none", "bladder_symptoms": False,
+    "memory_disorder": False, "heart_conditions": [], "psychosis_current": False, "psychosis_history": False,
+    "mania_recent": False, "alcohol_heavy": True, "substance_problem_recent": False, "substance_history": False,
+    "ketamine_nonmedical_use": False, "ketamine_bladder_damage": False, "ketamine_allergy": "no",
+    "ketamine_bad_reaction": False, "bipolar_diagnosis": False,
+    "asq": {"q1": False, "q2": False, "q3": False, "q4": False, "acuity": None}, "gad7": [1, 1, 1, 1, 1, 1, 1],
+}  # fmt: skip
+
+
+def submit_directly(*, first_name="Avery", last_name="Testpatient", marker="Avery"):
+    """A complete self-referral stored through the workflow (no wizard), born 1981-04-12."""
+    from referrals import workflow
+
+    return workflow.submit_referral(
+        submission_token=uuid.uuid4(),
+        identity={
+            "first_name": first_name,
+            "last_name": last_name,
+            "date_of_birth": date(1981, 4, 12),
+            "email": "zqx@example.com",
+            "phone": "(555) 010-0199",
+        },
+        answers=ANSWERS,
+        details={"medication_list": f"{marker} pills", "consent": {"signature": f"{first_name} {last_name}"}},
+        today=timezone.localdate(),
+        questionnaire_version="test",
+    )

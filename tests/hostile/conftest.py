@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from referrals import workflow
+from tests.intake_flow import submit_directly
 from tests.referrals.provider_data import provider_post
 
 
@@ -38,9 +39,7 @@ def provider_referral(db):
 @pytest.fixture
 def info_request(provider_referral, coordinator):
     """(info request, link token) asking the patient of `provider_referral` for more information."""
-    from tests.referrals.test_retention import submitted_referral
-
-    referral = submitted_referral()
+    referral = submit_directly()
     workflow.start_review(referral, actor=coordinator)
     info, token = workflow.request_info(
         referral, actor=coordinator, items=["blood_pressure", "medications"], message="Please send these."

@@ -21,6 +21,7 @@ from referrals.models import (
     ReferralEvent,
 )
 from referrals.retention import PURGED_BIRTH_DATE, PURGED_NAME
+from tests.intake_flow import submit_directly
 
 pytestmark = pytest.mark.django_db
 
@@ -46,37 +47,8 @@ def make_document(*, referral=None, session_key="", age=timedelta(0)) -> Documen
     return document
 
 
-ANSWERS = {
-    "date_of_birth": "1981-04-12", "sex_at_birth": "male", "indication": "trd", "secondary_indications": [],
-    "bp_systolic": 122, "bp_diastolic": 78, "height_cm": 177.8, "weight_kg": 77.1, "medications": [],
-    "escort_available": "yes", "phq9": [0, 1, 0, 0, 0, 0, 0, 0, 0], "bp_told_uncontrolled": False,
-    "recent_cardiac_event": False, "aneurysm_or_avm": "no", "brain_bleed_history": False, "raised_icp": "no",
-    "glaucoma": False, "sleep_apnea": False, "home_oxygen": False, "seizures": False,
-    "hyperthyroid_uncontrolled": False, "liver_disease": "none", "bladder_symptoms": False,
-    "memory_disorder": False, "heart_conditions": [], "psychosis_current": False, "psychosis_history": False,
-    "mania_recent": False, "alcohol_heavy": True, "substance_problem_recent": False, "substance_history": False,
-    "ketamine_nonmedical_use": False, "ketamine_bladder_damage": False, "ketamine_allergy": "no",
-    "ketamine_bad_reaction": False, "bipolar_diagnosis": False,
-    "asq": {"q1": False, "q2": False, "q3": False, "q4": False, "acuity": None}, "gad7": [1, 1, 1, 1, 1, 1, 1],
-}  # fmt: skip
-
-
-def submitted_referral(client=None) -> Referral:
-    """A complete self-referral through the workflow, with PHI markers in its identity and details."""
-    return workflow.submit_referral(
-        submission_token=uuid.uuid4(),
-        identity={
-            "first_name": MARK,
-            "last_name": MARK + "son",
-            "date_of_birth": date(1981, 4, 12),
-            "email": "zqx@example.com",
-            "phone": "(555) 010-0199",
-        },  # fmt: skip
-        answers=ANSWERS,
-        details={"medication_list": f"{MARK} pills", "consent": {"signature": f"{MARK} {MARK}son"}},
-        today=timezone.localdate(),
-        questionnaire_version="test",
-    )
+def submitted_referral() -> Referral:
+    return submit_directly(first_name=MARK, last_name=MARK + "son", marker=MARK)
 
 
 def close(referral: Referral, coordinator, *, days_ago: int) -> Referral:
@@ -129,7 +101,7 @@ class ClosedReferralTests:
     def test_a_referral_closed_past_the_period_keeps_only_an_anonymous_record(
         self, client, coordinator, settings
     ):
-        referral = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 1)
+        referral = close(submitted_referral(), coordinator, days_ago=settings.RETENTION_DAYS + 1)
         document = make_document(referral=referral)
         name = document.file.name
         findings_before = list(
@@ -183,7 +155,7 @@ class ClosedReferralTests:
                 assert "@example.com" not in str(row)
 
     def test_recent_and_open_referrals_are_untouched(self, client, coordinator, settings):
-        recent = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS - 1)
+        recent = close(submitted_referral(), coordinator, days_ago=settings.RETENTION_DAYS - 1)
         Referral.objects.filter(pk=recent.pk).update(first_name="Kept")
         old_open = Referral.objects.create(source="self", status="in_review", first_name="Open", last_name="Case",
                                            date_of_birth=date(1980, 1, 1),
@@ -208,14 +180,14 @@ class ClosedReferralTests:
         assert Referral.objects.get(status="cleared").first_name == "cleared"
 
     def test_running_twice_is_harmless(self, client, coordinator, settings):
-        close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 5)
+        close(submitted_referral(), coordinator, days_ago=settings.RETENTION_DAYS + 5)
         first = counts(run())
         second = counts(run())
         assert first["closed referrals purged"] == 1
         assert set(second.values()) == {0}
 
     def test_queued_mail_of_a_purged_referral_is_never_sent(self, client, coordinator, settings):
-        referral = close(submitted_referral(client), coordinator, days_ago=settings.RETENTION_DAYS + 1)
+        referral = close(submitted_referral(), coordinator, days_ago=settings.RETENTION_DAYS + 1)
         Notification.objects.filter(referral=referral).update(status=Notification.SendStatus.QUEUED)
         run()
         assert not Notification.objects.filter(referral=referral, status__in=["queued", "failed"]).exists()
