@@ -1,0 +1,28 @@
+"""The staff pages meet WCAG 2.2 AA too: axe on the dashboard, queue, review and confirmation pages."""
+
+import pytest
+
+from referrals import demo
+from tests.e2e.test_staff_review import go, make_staff, sign_in
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
+    clinician = make_staff("dana", "Clinician")
+    referral = demo.submit(first_name="Robin", last_name="Axetest", sleep_apnea=True)
+    page = open_page(1280, 900, bypass_csp=True)
+    page.goto(f"{site_url}/staff/login/")
+    axe_check(page)  # the sign-in page with its code field
+    sign_in(page, site_url, clinician)
+    axe_check(page)  # dashboard
+    go(page, page.get_by_role("link", name="Open the queue"))
+    axe_check(page)
+    go(page, page.get_by_role("link", name=referral.reference))
+    axe_check(page)
+    go(page, page.get_by_role("link", name="Start review"))
+    axe_check(page)
+    go(page, page.locator("input[type=submit][value='Start review']"))
+    axe_check(page)  # the review page in review, with its checklist and finding forms
+    go(page, page.get_by_role("link", name="Clear for treatment"))
+    axe_check(page)  # a refused-until confirmation, listing what is missing
