@@ -20,6 +20,11 @@ def _error(request, template: str, status: int):
 def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         return request_too_large(request)
+    outage = _database_outage_behind(exception)
+    if outage is not None:
+        # Django reports a session that could not be saved because the database went away as
+        # SessionInterrupted (400); to the patient it is the same outage: try again shortly.
+        return database_unavailable(request, outage)
     return _error(request, "errors/400.html", 400)
 
 
@@ -36,6 +41,16 @@ def is_database_outage(exception) -> bool:
     # In development the traceback helps more (SQLite reports a missing migration as an
     # OperationalError too); in production a lost connection is an outage, not a bug.
     return not settings.DEBUG and isinstance(exception, OperationalError | InterfaceError)
+
+
+def _database_outage_behind(exception, depth: int = 5):
+    """The database error this exception was raised while handling, if any (SessionInterrupted)."""
+    while exception is not None and depth:
+        if is_database_outage(exception):
+            return exception
+        exception = exception.__cause__ or exception.__context__
+        depth -= 1
+    return None
 
 
 def database_unavailable(request, exception=None):

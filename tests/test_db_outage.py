@@ -52,6 +52,13 @@ class DatabaseOutageTests:
             response = client.get(reverse("referrals:intake"), follow=True)
         assert_try_again(response)
 
+    def test_a_session_that_cannot_be_saved_answers_503_not_400(self, client):
+        # Django turns a failed session UPDATE into SessionInterrupted (400); it is an outage too.
+        client.get(reverse("referrals:intake"), follow=True)
+        with failing(OperationalError, match='UPDATE "django_session"'):
+            response = client.get(reverse("referrals:intake-step", args=["about"]))
+        assert_try_again(response)
+
     def test_handler500_turns_a_database_error_into_503(self):
         request = RequestFactory().get("/")
         try:
