@@ -115,8 +115,12 @@ import json, django
 django.setup()
 from django.conf import settings
 from django.test import Client
-r = Client().get("/staff/login/", secure=True, HTTP_HOST="clinic.example.com")
-plain = Client().get("/", HTTP_HOST="clinic.example.com")
+from django.test.utils import override_settings
+# The checkout has no collected static files; production's manifest storage would refuse.
+plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=plain_static):
+    r = Client().get("/staff/login/", secure=True, HTTP_HOST="clinic.example.com")
+    plain = Client().get("/", HTTP_HOST="clinic.example.com")
 print(json.dumps({
     "status": r.status_code, "headers": dict(r.headers), "plain_status": plain.status_code,
     "plain_location": plain.get("Location", ""),

@@ -40,8 +40,15 @@ def test_self_referral_on_a_phone(site_url, open_page, axe_check, save_screensho
     page = open_page(375, 800, bypass_csp=True)
     page.goto(f"{site_url}/")
     page.get_by_role("button", name="Menu").click()
-    page.get_by_role("link", name="Ask for a referral").click()
-    page.get_by_role("link", name="Start the form").click()
+    # Wait for the menu to finish opening before tapping, as a person would.
+    cta = page.locator("#main-nav").get_by_role("link", name="Ask for a referral")
+    cta.wait_for(state="visible")
+    page.wait_for_function("!document.querySelector('#main-nav').classList.contains('collapsing')")
+    with page.expect_navigation():
+        cta.click()
+    assert page.url.endswith("/refer/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Start the form").click()
     axe_check(page)
 
     # A first try with nothing filled in shows the error summary, focused, and stays accessible.
