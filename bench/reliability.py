@@ -11,8 +11,9 @@ What it does, all bounded in count and time, all traffic to 127.0.0.1:
   (b)    the same load again with PostgreSQL stopped for --outage seconds in the middle: requests during
          the outage get the 503 "try again shortly" page (clients retry like a patient would, after
          1 s), no 500s, no partial referral, and the same gunicorn recovers without a restart.
-  (c)    the mail server down: --mail-flows submissions all succeed, the sender fails without losing
-         anything, then the mail server comes back and every queued notification is delivered once.
+  (c)    the mail server down: --mail-flows submissions all succeed, the sender (`manage.py
+         send_notifications`) fails without losing anything, then the mail server comes back and
+         every queued notification is delivered once.
   clean  stop gunicorn and the sink, make sure PostgreSQL is running, drop the database.
 
 Prints a JSON summary (and writes it to --out). Not a test: pytest never collects it.
@@ -365,10 +366,11 @@ class Bench:
         return result
 
     def send(self) -> list:
+        """One round of the outbox sender: `manage.py send_notifications` (once), else send_due."""
         command = ROOT / "referrals" / "management" / "commands" / "send_notifications.py"
-        if command.exists() and "--once" in self.manage("send_notifications", "--help").stdout:
-            out = self.manage("send_notifications", "--once", check=False)
-            return ["send_notifications --once", out.returncode, out.stdout.strip()[-200:]]
+        if command.exists():
+            out = self.manage("send_notifications", "--limit", "1000", check=False)
+            return ["manage.py send_notifications --limit 1000", out.returncode, out.stdout.strip()[-200:]]
         code = "from referrals.notifications import send_due; print(send_due(limit=5000))"
         out = self.manage("shell", "-c", code, check=False)
         return ["send_due", out.returncode, out.stdout.strip()[-200:]]
