@@ -1,17 +1,21 @@
 """Per-client rate limits kept in the shared cache (Redis in production), built once for every form."""
 
 import hashlib
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
+logger = logging.getLogger(__name__)
+
 
 def client_id(request) -> str:
-    # Behind a trusted proxy the client address comes from the proxy's header; never trust it otherwise.
+    # Behind our trusted proxy the client address is the one that proxy appended, the last entry of
+    # X-Forwarded-For (earlier entries are whatever the client sent). Never trust it otherwise.
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and request.META.get("HTTP_X_FORWARDED_FOR"):
-        address = request.META["HTTP_X_FORWARDED_FOR"].split(",")[0].strip()
+        address = request.META["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()
     else:
         address = request.META.get("REMOTE_ADDR", "")
     return hashlib.sha256(address.encode()).hexdigest()[:32]
@@ -27,14 +31,18 @@ def hit(request, group: str, *, record: bool = True) -> bool:
     limit, window = _parse(settings.RATE_LIMITS[group])
     bucket = int(time.time() // window)
     key = f"rl:{group}:{client_id(request)}:{bucket}"
-    if not record:
-        return (cache.get(key) or 0) >= limit
-    cache.add(key, 0, timeout=window + 5)
     try:
-        used = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        used = 1
+        if not record:
+            return (cache.get(key) or 0) >= limit
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # the key expired between add and incr
+            cache.set(key, 1, timeout=window + 5)
+            used = 1
+    except Exception:  # the shared cache is down: never turn a patient away for it
+        logger.warning("Rate-limit store unavailable; %s limit not applied", group)
+        return False
     return used > limit
 
 
