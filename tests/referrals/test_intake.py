@@ -401,3 +401,12 @@ class QueryBudgetTests:
         with django_assert_max_num_queries(50, info="submit"):
             driver.post("review")
         assert Referral.objects.count() == 1
+
+
+class DocumentsStepTests:
+    def test_the_documents_step_form_can_carry_files(self, client):
+        driver = IntakeDriver(client)
+        driver.run_to("documents")
+        page = driver.response.content.decode()
+        assert 'enctype="multipart/form-data"' in page
+        assert 'type="file"' in page
