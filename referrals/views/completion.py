@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from formtools.wizard.views import normalize_name
 
-from referrals import ratelimit, workflow
+from referrals import ratelimit
 from referrals.forms.status import BirthDateCheckForm
 from referrals.models import Referral, hash_token
 from referrals.views.intake import RESULT_SESSION_KEY, IntakeWizard, error_list
@@ -146,18 +146,11 @@ class CompletionWizard(IntakeWizard):
             }
         return initial
 
-    def submit(self, token, identity, answers, details, version):
-        return workflow.submit_referral(
-            submission_token=token,
-            identity=identity,
-            answers=answers,
-            details=details,
-            today=timezone.localdate(),
-            questionnaire_version=version,
-            session_key=self.request.session.session_key or "",
-            referral=self.referral,
-            differences=differences(self.provider_values(), identity, answers),
-        )
+    def extra_submit_kwargs(self, identity, answers):
+        return {
+            "referral": self.referral,
+            "differences": differences(self.provider_values(), identity, answers),
+        }
 
 
 def _comparable(field: str, value):

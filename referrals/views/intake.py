@@ -338,7 +338,12 @@ class IntakeWizard(NamedUrlSessionWizardView):
             today=timezone.localdate(),
             questionnaire_version=version,
             session_key=self.request.session.session_key or "",
+            **self.extra_submit_kwargs(identity, answers),
         )
+
+    def extra_submit_kwargs(self, identity, answers) -> dict:
+        """What a variant of the intake adds to the submission (the completion link: its referral)."""
+        return {}
 
 
 def error_list(form) -> list[tuple[str, str]]:
