@@ -278,7 +278,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
             referral=self.referral,
             error_list=error_list(form),
             session_expire_seconds=settings.SESSION_COOKIE_AGE,
-            session_warn_seconds=max(settings.SESSION_COOKIE_AGE - 15 * 60, 60),
+            # Warn 15 minutes before the answers are cleared (halfway, for very short sessions).
+            session_warn_seconds=max(settings.SESSION_COOKIE_AGE - 15 * 60, settings.SESSION_COOKIE_AGE // 2),
         )
         if current == "review":
             self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}

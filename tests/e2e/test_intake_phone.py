@@ -104,3 +104,19 @@ def test_back_button_keeps_answers_in_the_browser(site_url, open_page):
     page.get_by_role("button", name="Save and continue").click()
     assert page.get_by_label("What treatments have you tried for it?").input_value() == "Warm baths"
     assert page.watch.problems() == []
+
+
+def test_warning_before_the_session_clears_the_answers(site_url, open_page, settings):
+    # A 4-second session stands in for the 2 idle hours: the warning shows halfway.
+    settings.SESSION_COOKIE_AGE = 4
+    page = open_page(375, 800)
+    page.goto(f"{site_url}/refer/self/")
+    warning = page.locator("#session-timeout")
+    assert warning.is_hidden()
+    warning.wait_for(state="visible", timeout=5000)
+    assert "clear your answers soon" in warning.inner_text()
+    assert page.evaluate("document.activeElement.hasAttribute('data-keepalive')")
+    with page.expect_response(lambda r: r.url.endswith("/refer/keep-alive/") and r.status == 204):
+        page.get_by_role("button", name="Keep my answers").click()
+    assert warning.is_hidden()
+    assert page.watch.problems() == []
