@@ -283,7 +283,9 @@ class IntakeWizard(NamedUrlSessionWizardView):
         )
         if current == "review":
             self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}
-            context["sections"] = self.summary()
+            context["sections"] = [
+                {**section, "change_url": self.get_step_url(section["step"])} for section in self.summary()
+            ]
         return context
 
     def safety_flagged(self) -> bool:

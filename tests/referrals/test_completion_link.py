@@ -230,3 +230,15 @@ class CompletionLinkTests:
         driver.start()
         driver.complete()
         assert ClearanceItem.objects.filter(referral=referral).count() > 10
+
+
+class CompletionReviewTests:
+    def test_change_links_stay_in_the_completion_flow(self, client, provider_referral):
+        _referral, token = provider_referral
+        open_link(client, token)
+        driver = CompletionDriver(client, patient_data())
+        driver.run_to("review")
+        page = driver.response.content.decode()
+        assert f'href="{reverse("referrals:complete-step", args=["health"])}"' in page
+        assert reverse("referrals:intake-step", args=["health"]) not in page
+        assert "complete your referral" in page

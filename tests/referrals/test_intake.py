@@ -410,3 +410,12 @@ class DocumentsStepTests:
         page = driver.response.content.decode()
         assert 'enctype="multipart/form-data"' in page
         assert 'type="file"' in page
+
+
+class ReviewPageTests:
+    def test_each_section_has_a_change_link_to_its_step(self, client):
+        driver = IntakeDriver(client)
+        driver.run_to("review")
+        page = driver.response.content.decode()
+        for step in ("about", "reason", "health", "medications", "consent"):
+            assert f'href="{reverse("referrals:intake-step", args=[step])}"' in page
