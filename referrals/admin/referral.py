@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from referrals import admin_views, workflow
-from referrals.admin import queue
+from referrals.admin import queue, reporting
 from referrals.admin.review import indication_labels, review_context
 from referrals.audit import record_access
 from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
@@ -261,12 +261,12 @@ class ReferralAdmin(admin.ModelAdmin):
             ),
             path(
                 "<int:pk>/summary/",
-                wrap(partial(admin_views.summary_view, model_admin=self)),
+                wrap(partial(reporting.summary_view, model_admin=self)),
                 name="{}_{}_summary".format(*info),
             ),
             path(
                 "export/",
-                wrap(partial(admin_views.export_view, model_admin=self)),
+                wrap(partial(reporting.export_view, model_admin=self)),
                 name="{}_{}_export".format(*info),
             ),
         ]

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from referrals.admin_views import neutralise
+from referrals.admin.reporting import neutralise
 from referrals.models import ReferralEvent
 
 EXPORT = "/staff/referrals/referral/export/"
