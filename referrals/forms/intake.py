@@ -127,6 +127,7 @@ class StepForm(forms.Form):
     """A step of the intake. `context` carries answers from earlier steps the form may need."""
 
     title = ""
+    intro = ""  # a sentence shown above the questions (an instrument's stem)
 
     def __init__(self, *args, context=None, **kwargs):
         self.context = context or {}

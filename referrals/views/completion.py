@@ -90,6 +90,7 @@ class CompletionWizard(IntakeWizard):
 
     url_name = "referrals:complete-step"
     done_step_name = "finished"
+    flow_label = "complete your referral"
 
     def dispatch(self, request, *args, **kwargs):
         referral = bound_referral(request)
@@ -116,7 +117,6 @@ class CompletionWizard(IntakeWizard):
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         context["provider"] = self.provider_values()
-        context["flow_label"] = "complete your referral"
         return context
 
     def provider_values(self) -> dict:

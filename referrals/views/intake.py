@@ -82,6 +82,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
     done_step_name = "finished"
     template_name = "referrals/intake/step.html"
     referral = None  # set by the completion-link variant
+    flow_label = "refer yourself"  # ends each page title
     file_storage = None  # uploads become Document rows in process_step, never wizard-stored files
 
     # --- cached reads ------------------------------------------------------------------------
@@ -264,6 +265,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
         current = self.steps.current
         index = steps.index(current)
         context.update(
+            flow_label=self.flow_label,
             step_title=form.title,
             step_number=index + 1,
             step_count=len(steps),
