@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Notification, Referral
@@ -51,10 +52,19 @@ def queue(referral: Referral | None, template: str, recipient: str, **links: str
 
 def queue_status_update(referral: Referral) -> None:
     """Tell the patient (and the referrer of a provider referral) that their referral moved on."""
-    status_url = absolute_url("/status/")
-    queue(referral, "patient_status_update", referral.email, status_url=status_url)
+    queue(referral, "patient_status_update", referral.email, status_url=status_url())
     if referral.referrer_id:
-        queue(referral, "referrer_status_update", referral.referrer.email, status_url=status_url)
+        queue(referral, "referrer_status_update", referral.referrer.email, status_url=status_url())
+
+
+def queue_staff_alert(referral: Referral, template: str) -> None:
+    """Alert the clinic's intake team, with a link to the referral in the staff admin."""
+    admin_url = absolute_url(reverse("admin:referrals_referral_change", args=[referral.pk]))
+    queue(referral, template, settings.CLINIC["staff_alert_email"], admin_url=admin_url)
+
+
+def status_url() -> str:
+    return absolute_url(reverse("referrals:check-status"))
 
 
 def absolute_url(path: str) -> str:

@@ -354,25 +354,15 @@ def submit_referral(
     _apply_screening(referral, today=today)
     _flag_possible_duplicate(referral)
 
-    notifications.queue(
-        referral,
-        "patient_received",
-        referral.email,
-        status_url=notifications.absolute_url(reverse("referrals:check-status")),
-    )
+    status_url = notifications.status_url()
+    notifications.queue(referral, "patient_received", referral.email, status_url=status_url)
     if referral.referrer_id:
         notifications.queue(
-            referral,
-            "referrer_status_update",
-            referral.referrer.email,
-            status_url=notifications.absolute_url(reverse("referrals:check-status")),
+            referral, "referrer_status_update", referral.referrer.email, status_url=status_url
         )
-    staff = settings.CLINIC["staff_alert_email"]
-    admin_url = notifications.absolute_url(reverse("admin:referrals_referral_change", args=[referral.pk]))
-    if referral.urgent_safety:
-        notifications.queue(referral, "staff_urgent_safety", staff, admin_url=admin_url)
-    else:
-        notifications.queue(referral, "staff_new_referral", staff, admin_url=admin_url)
+    notifications.queue_staff_alert(
+        referral, "staff_urgent_safety" if referral.urgent_safety else "staff_new_referral"
+    )
     return referral
 
 
@@ -432,17 +422,9 @@ def create_provider_referral(
         referral, "patient_complete_health_questions", referral.email, link=completion_url(token)
     )
     notifications.queue(
-        referral,
-        "referrer_received",
-        referrer_row.email,
-        status_url=notifications.absolute_url(reverse("referrals:check-status")),
+        referral, "referrer_received", referrer_row.email, status_url=notifications.status_url()
     )
-    notifications.queue(
-        referral,
-        "staff_new_referral",
-        settings.CLINIC["staff_alert_email"],
-        admin_url=notifications.absolute_url(reverse("admin:referrals_referral_change", args=[referral.pk])),
-    )
+    notifications.queue_staff_alert(referral, "staff_new_referral")
     return referral, token
 
 
@@ -519,12 +501,7 @@ def receive_info(info: InfoRequest, *, response: dict[str, Any]) -> Referral:
     info.save(update_fields=["response", "responded_at"])
     referral = info.referral
     _move(referral, S.IN_REVIEW, kind="info_received")
-    notifications.queue(
-        referral,
-        "staff_info_received",
-        settings.CLINIC["staff_alert_email"],
-        admin_url=notifications.absolute_url(reverse("admin:referrals_referral_change", args=[referral.pk])),
-    )
+    notifications.queue_staff_alert(referral, "staff_info_received")
     return referral
 
 
