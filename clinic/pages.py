@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
 from referrals.models import ScreeningPolicy
@@ -187,8 +188,9 @@ class InfoPageView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["page"] = self.page
         context["guide_pages"] = GUIDE_PAGES
-        # Pages quote the clinic's current screening values (ECG age, BMI limit), never copies.
-        context["policy"] = ScreeningPolicy.current()
+        # Pages quote the clinic's current screening values (ECG age, BMI limit), never copies. Lazy: only
+        # the pages that quote one read the database, so the others still answer while it is down.
+        context["policy"] = SimpleLazyObject(ScreeningPolicy.current)
         if self.page.slug == "sources":
             context["cited_pages"] = [p for p in PAGES if p.in_guide or p.slug == "for-clinicians"]
         return context

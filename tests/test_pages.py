@@ -387,6 +387,7 @@ class PracticalAnswersTests:
         ):
             assert f"<summary>{question}</summary>" in text, question
         assert "Yes, and it is free." in text
+        assert f"Outside those hours: {settings.CLINIC['after_hours']}" in page_text(client, "what-to-expect")
         assert "Do not drive or use machinery until the next day" in text
 
     def test_bmi_answer_follows_the_policy(self, client, policy):
@@ -460,3 +461,12 @@ def source_items(client, page) -> list[str]:
     parser = Items()
     parser.feed(client.get(reverse(page.url_name)).content.decode())
     return parser.items
+
+
+@pytest.mark.django_db
+def test_pages_that_quote_no_policy_value_do_not_read_it(client, django_assert_num_queries):
+    # The policy is read lazily: a page that does not quote it keeps working while the database is down.
+    with django_assert_num_queries(0):
+        assert client.get(reverse("what-is-ketamine")).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(reverse("clearance")).status_code == 200
