@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
+
+from referrals.models import ScreeningPolicy
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,8 @@ class InfoPage:
     nav_label: str
     description: str
     in_guide: bool = True  # listed in the "About ketamine infusion" side navigation
+    # Health information the clinic's clinicians review: shows the "Last reviewed" line.
+    clinical_review: bool = True
 
     @property
     def url_name(self) -> str:
@@ -22,6 +27,11 @@ class InfoPage:
     @property
     def template_name(self) -> str:
         return f"pages/{self.slug.replace('-', '_')}.html"
+
+    @property
+    def sources_template(self) -> str:
+        """The page's list of sources, also shown on the sources page."""
+        return f"pages/sources/{self.slug.replace('-', '_')}.html"
 
 
 PAGES = [
@@ -66,6 +76,14 @@ PAGES = [
         "risks to weigh.",
     ),
     InfoPage(
+        "alternatives",
+        "other-treatments/",
+        "Other treatments to discuss with your doctor",
+        "Other treatments",
+        "The other treatments that guidelines suggest for depression, PTSD, anxiety and long-lasting "
+        "pain, so you can compare them with ketamine infusion.",
+    ),
+    InfoPage(
         "misuse-and-the-law",
         "misuse-and-the-law/",
         "Misuse, dependence and the law",
@@ -98,6 +116,14 @@ PAGES = [
         "afterwards.",
     ),
     InfoPage(
+        "who-gives-the-care",
+        "who-gives-your-care/",
+        "Who gives your care",
+        "Who gives your care",
+        "Who prescribes and supervises your infusions, their training, how we watch over you, and the "
+        "emergency equipment we keep ready.",
+    ),
+    InfoPage(
         "costs",
         "costs-and-payment/",
         "Costs, insurance and payment",
@@ -127,6 +153,7 @@ PAGES = [
         "Privacy",
         "How we collect, use, protect and keep the health information you send us.",
         in_guide=False,
+        clinical_review=False,
     ),
     InfoPage(
         "accessibility",
@@ -134,6 +161,15 @@ PAGES = [
         "Accessibility statement",
         "Accessibility",
         "How we make this site usable for everyone, and how to tell us about a barrier.",
+        in_guide=False,
+        clinical_review=False,
+    ),
+    InfoPage(
+        "sources",
+        "sources-and-review/",
+        "Sources and review of this site",
+        "Sources",
+        "Every source our information pages rely on, page by page, and how our clinicians review the pages.",
         in_guide=False,
     ),
 ]
@@ -152,6 +188,11 @@ class InfoPageView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["page"] = self.page
         context["guide_pages"] = GUIDE_PAGES
+        # Pages quote the clinic's current screening values (ECG age, BMI limit), never copies. Lazy: only
+        # the pages that quote one read the database, so the others still answer while it is down.
+        context["policy"] = SimpleLazyObject(ScreeningPolicy.current)
+        if self.page.slug == "sources":
+            context["cited_pages"] = [p for p in PAGES if p.in_guide or p.slug == "for-clinicians"]
         return context
 
 

@@ -4,6 +4,7 @@ Development needs no variables at all. `DJANGO_ENV=production` fails closed: it 
 start without its secrets and turns every transport-security switch on.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -301,6 +302,70 @@ CLINIC = {
         "infusion_pain": env_str("CLINIC_PRICE_INFUSION_PAIN", "$750 to $1,200"),
     },
 }
+
+
+# --- What the information pages say about the clinic's own care (issue 12) ------------------------
+# Fictional defaults until the clinic writes its own. The review line never claims a review that
+# did not happen: until CLINIC_PAGES_REVIEWED_ON and _BY are both set, every page says plainly
+# that the clinic's clinicians have not yet reviewed it.
+def _review_date(name: str) -> datetime.date | None:
+    value = env_str(name)
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date written YYYY-MM-DD, not {value!r}.") from None
+
+
+CLINIC["pages_reviewed_on"] = _review_date("CLINIC_PAGES_REVIEWED_ON")
+CLINIC["pages_reviewed_by"] = env_str("CLINIC_PAGES_REVIEWED_BY", "")
+if bool(CLINIC["pages_reviewed_on"]) != bool(CLINIC["pages_reviewed_by"]):
+    raise ImproperlyConfigured(
+        "Set CLINIC_PAGES_REVIEWED_ON and CLINIC_PAGES_REVIEWED_BY together (a date and a role)."
+    )
+CLINIC["care"] = {
+    "prescribers": env_str(
+        "CLINIC_CARE_PRESCRIBERS",
+        "A doctor at our clinic prescribes every course. Our doctors are anesthesiologists or "
+        "psychiatrists with training in ketamine treatment.",
+    ),
+    "supervision": env_str(
+        "CLINIC_CARE_SUPERVISION",
+        "A doctor is in the building for every infusion. A registered nurse sets up your drip and "
+        "stays close by the whole time.",
+    ),
+    "training": env_str(
+        "CLINIC_CARE_TRAINING",
+        "Our doctors and nurses are trained in advanced life support and in keeping an airway open. "
+        "They practice emergency drills together.",
+    ),
+    "monitoring": env_str(
+        "CLINIC_CARE_MONITORING",
+        "Machines check your blood pressure, heart rate and oxygen level from start to finish. A "
+        "nurse writes them down often and checks on you until you are ready to go home.",
+    ),
+    "equipment": env_str(
+        "CLINIC_CARE_EQUIPMENT",
+        "Every room has oxygen, suction and equipment to help with breathing. Emergency medicines "
+        "and a heart defibrillator are always within reach.",
+    ),
+}
+CLINIC["after_hours"] = env_str(
+    "CLINIC_AFTER_HOURS",
+    "Outside our hours, call our main number and choose the option for the doctor on call. They "
+    "can talk with you about side effects after an infusion.",
+)
+CLINIC["cancellation"] = env_str(
+    "CLINIC_CANCELLATION",
+    "Please tell us at least 24 hours before your visit if you need to cancel or move it. If you "
+    "miss a visit without telling us, we may charge a fee of $100.",
+)
+CLINIC["payment_timing"] = env_str(
+    "CLINIC_PAYMENT_TIMING",
+    "We ask you to pay for each infusion on the day of your visit. We will tell you the cost in "
+    "writing before you agree to anything.",
+)
 CLINIC_BUSINESS_DAYS = [0, 1, 2, 3, 4]  # Monday to Friday
 CLINIC_HOLIDAYS = env_list(
     "CLINIC_HOLIDAYS",

@@ -63,6 +63,7 @@ def rendered_documents() -> tuple[dict[str, bytes], list[str]]:
     return documents, problems
 
 
+@pytest.mark.django_db  # the information pages quote the current screening policy
 def test_every_page_is_valid_html(vnu_command, tmp_path):
     documents, problems = rendered_documents()
     files = []

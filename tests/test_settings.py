@@ -115,3 +115,27 @@ def test_production_forces_secure_cookies(name):
         timeout=60,
     )
     assert out.stdout.split() == ["True", "False", "True"], out.stderr
+
+
+class PageReviewSettingsTests:
+    def test_a_malformed_review_date_is_refused(self):
+        result = run_check(
+            {"CLINIC_PAGES_REVIEWED_ON": "2 March 2027", "CLINIC_PAGES_REVIEWED_BY": "Medical Director"}
+        )
+        assert result.returncode != 0
+        assert "CLINIC_PAGES_REVIEWED_ON must be a date written YYYY-MM-DD" in result.stderr
+
+    def test_a_review_date_needs_its_reviewer_and_back(self):
+        for env in (
+            {"CLINIC_PAGES_REVIEWED_ON": "2027-03-02"},
+            {"CLINIC_PAGES_REVIEWED_BY": "Medical Director"},
+        ):
+            result = run_check(env)
+            assert result.returncode != 0, env
+            assert "Set CLINIC_PAGES_REVIEWED_ON and CLINIC_PAGES_REVIEWED_BY together" in result.stderr
+
+    def test_a_complete_review_starts(self):
+        result = run_check(
+            {"CLINIC_PAGES_REVIEWED_ON": "2027-03-02", "CLINIC_PAGES_REVIEWED_BY": "Medical Director"}
+        )
+        assert result.returncode == 0, result.stderr

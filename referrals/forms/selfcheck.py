@@ -71,6 +71,26 @@ class SelfCheckForm(forms.Form):
         ],
         help_text="Tick all that apply. Leave all unticked if none apply.",
     )
+    serious = multi(
+        "Do any of these apply to you?",
+        [
+            (
+                "aneurysm_or_avm",
+                "I have been told I have an aneurysm (a weak, bulging blood vessel) or an AVM (a tangle of "
+                "abnormal blood vessels)",
+            ),
+            ("brain_bleed", "I have had bleeding inside my brain"),
+            (
+                "raised_icp",
+                "I have a condition that raises the pressure inside my skull, such as a brain tumor, a blocked "
+                "shunt or a recent serious head injury",
+            ),
+            ("ketamine_allergy", "I have had an allergic reaction to ketamine or esketamine (Spravato)"),
+            ("theophylline", "I take theophylline or aminophylline (medicines for asthma or lung disease)"),
+        ],
+        help_text="Tick all that apply. Leave all unticked if none apply. If you are not sure, leave it "
+        "unticked and ask at your consultation.",
+    )
     substance = choice(
         "Has alcohol or drug use caused you problems?",
         SUBSTANCE_CHOICES,
@@ -88,6 +108,9 @@ class SelfCheckForm(forms.Form):
         heart.choices = [(k, v.format(months=cardiac_months)) for k, v in heart.choices]
         heart.label = "Heart and blood pressure: do any of these apply to you?"
         self.fields["mind"].label = "Mood and thinking: do any of these apply to you?"
+        self.fields[
+            "serious"
+        ].label = "Brain, blood vessels, allergy and medicines: do any of these apply to you?"
         substance = self.fields["substance"]
         substance.help_text = substance.help_text.format(months=substance_months)
 
@@ -99,7 +122,7 @@ class SelfCheckForm(forms.Form):
             born = today.replace(year=today.year - age)
         except ValueError:  # 29 February
             born = today.replace(year=today.year - age, day=28)
-        heart, mind = set(c["heart"]), set(c["mind"])
+        heart, mind, serious = set(c["heart"]), set(c["mind"]), set(c["serious"])
         answers = {
             "date_of_birth": born,
             "indication": c["indication"],
@@ -113,6 +136,13 @@ class SelfCheckForm(forms.Form):
             "psychosis_history": "psychosis_history" in mind,
             "mania_recent": "mania_recent" in mind,
             "bipolar_diagnosis": "bipolar" in mind,
+            # Unticked means "no": the result page says that an unsure answer belongs at the consultation.
+            "aneurysm_or_avm": "yes" if "aneurysm_or_avm" in serious else "no",
+            "brain_bleed_history": "brain_bleed" in serious,
+            "raised_icp": "yes" if "raised_icp" in serious else "no",
+            "ketamine_allergy": "yes" if "ketamine_allergy" in serious else "no",
+            # Only the one medicine asked about here; the result page says the others were not asked.
+            "medications": ["theophylline"] if "theophylline" in serious else [],
             "substance_problem_recent": c["substance"] == "recent",
             "substance_history": c["substance"] == "past",
             # PHQ-9 item 9 asks exactly the safety question; the other items are not asked here.

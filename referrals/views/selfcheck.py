@@ -11,9 +11,10 @@ from referrals.views.intake import error_list
 
 # Findings the self-check can raise, most important first; the wording is in the template.
 TOPIC_ORDER = [
-    "age_under_18", "pregnancy_current", "psychosis_active", "mania_active", "cv_unstable",
-    "bp_severely_elevated", "sud_active", "psychosis_history", "bipolar_disorder", "cv_stable_disease",
-    "sud_history", "age_65_plus",
+    "age_under_18", "pregnancy_current", "ketamine_hypersensitivity", "aneurysm_or_avm",
+    "intracerebral_hemorrhage_history", "icp_elevated", "theophylline_aminophylline", "psychosis_active",
+    "mania_active", "cv_unstable", "bp_severely_elevated", "sud_active", "psychosis_history",
+    "bipolar_disorder", "cv_stable_disease", "sud_history", "age_65_plus",
 ]  # fmt: skip
 
 

@@ -216,3 +216,38 @@ def test_nothing_is_wider_than_a_320px_screen(site_url, open_page):
         if wide:
             failures.append(f"{path} is wider than 320 px: " + "; ".join(wide))
     assert not failures, "\n".join(failures)
+
+
+def test_self_check_form_and_results_pass_axe_with_screenshots(
+    site_url, open_page, axe_check, save_screenshot
+):
+    """The self-check's new questions and both kinds of result, on a phone and a desktop."""
+    failures = []
+    for width, height in ((375, 740), (1280, 800)):
+        page = open_page(width, height, bypass_csp=True)
+        for name, ticks in (("clear", []), ("stop", ["aneurysm_or_avm", "theophylline"])):
+            page.goto(site_url + reverse("referrals:self-check"))
+            if not ticks:
+                try:
+                    axe_check(page)
+                except AssertionError as error:
+                    failures.append(f"form at {width} px: {error}")
+                save_screenshot(page, f"self-check-form-{width}")
+            for field, value in (
+                ("age_band", "18_49"),
+                ("indication", "trd"),
+                ("pregnancy", "no"),
+                ("substance", "no"),
+                ("safety", "no"),
+            ):
+                page.locator(f'input[name="{field}"][value="{value}"]').check()
+            for tick in ticks:
+                page.locator(f'input[name="serious"][value="{tick}"]').check()
+            page.get_by_role("button", name="See what to talk about").click()
+            page.get_by_role("heading", name="What this self-check did not ask").wait_for()
+            try:
+                axe_check(page)
+            except AssertionError as error:
+                failures.append(f"{name} result at {width} px: {error}")
+            save_screenshot(page, f"self-check-result-{name}-{width}")
+    assert not failures, "\n".join(failures)

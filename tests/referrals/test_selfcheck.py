@@ -33,7 +33,13 @@ class SelfCheckTests:
 
     def test_stores_nothing(self, client):
         counts = [m.objects.count() for m in (Referral, Document, Notification, ReferralEvent, Session)]
-        response = check(client, heart=["recent_event"], mind=["bipolar"], safety="yes")
+        response = check(
+            client,
+            heart=["recent_event"],
+            mind=["bipolar"],
+            serious=["aneurysm_or_avm", "theophylline"],
+            safety="yes",
+        )
         assert response.status_code == 200
         assert [
             m.objects.count() for m in (Referral, Document, Notification, ReferralEvent, Session)
@@ -61,6 +67,11 @@ class SelfCheckTests:
             ({"mind": ["bipolar"]}, "Bipolar disorder"),
             ({"substance": "recent"}, "Recent problems with alcohol or drugs"),
             ({"substance": "past"}, "Past problems with alcohol or drugs"),
+            ({"serious": ["aneurysm_or_avm"]}, "An aneurysm or an AVM."),
+            ({"serious": ["brain_bleed"]}, "Bleeding inside the brain in the past."),
+            ({"serious": ["raised_icp"]}, "A condition that raises pressure inside the skull."),
+            ({"serious": ["ketamine_allergy"]}, "An allergic reaction to ketamine or esketamine."),
+            ({"serious": ["theophylline"]}, "Taking theophylline or aminophylline."),
         ],
     )
     def test_answers_become_topics_to_raise(self, client, overrides, phrase):
@@ -85,3 +96,41 @@ class SelfCheckTests:
     def test_unknown_choice_is_refused(self, client):
         response = check(client, age_band="200")
         assert "Choose one of the answers shown" in response.content.decode()
+
+    def test_asks_about_the_absolute_findings_it_used_to_skip(self, client):
+        content = client.get(reverse("referrals:self-check")).content.decode()
+        for phrase in (
+            "an aneurysm (a weak, bulging blood vessel) or an AVM",
+            "bleeding inside my brain",
+            "raises the pressure inside my skull",
+            "allergic reaction to ketamine or esketamine",
+            "theophylline or aminophylline",
+            "Eight short questions",
+        ):
+            assert phrase in content, phrase
+
+    @pytest.mark.parametrize(
+        "answer", ["aneurysm_or_avm", "brain_bleed", "raised_icp", "ketamine_allergy", "theophylline"]
+    )
+    def test_each_serious_answer_is_one_clinics_usually_stop_at(self, client, answer):
+        content = check(client, serious=[answer]).content.decode()
+        assert "clinics usually do not start ketamine" in content
+        assert "Nothing in these answers stands out" not in content
+
+    def test_the_result_says_plainly_what_it_did_not_ask(self, client):
+        content = " ".join(check(client).content.decode().split())
+        assert "What this self-check did not ask" in content
+        assert "the self-check did not ask about everything" in content
+        for topic in (
+            "your blood pressure readings",
+            "any medicines other than theophylline and aminophylline",
+            "liver disease or heavy drinking",
+            "bladder problems",
+            "sleep apnea",
+            "breastfeeding",
+        ):
+            assert topic in content, topic
+
+    def test_unknown_serious_choice_is_refused(self, client):
+        content = check(client, serious=["heart_transplant"]).content.decode()
+        assert "Choose only from the options shown" in content

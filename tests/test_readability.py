@@ -1,0 +1,175 @@
+"""Patient-facing pages read at grade 8 or below (Flesch-Kincaid), measured on the page's own text.
+
+The text measured is what the page says in its main content: headings, paragraphs, list items, table cells and
+FAQ answers. The site header and footer, the guide navigation, the referral box and the list of sources (titles
+of papers, which patients need not read to follow the page) are left out. Each block that does not end in a full
+stop counts as one sentence, as a list item or heading reads as one.
+"""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from clinic.pages import PAGES
+
+MAX_GRADE = 8.0
+# Written for referring clinicians, not patients: clinical terms are expected there.
+NOT_FOR_PATIENTS = {"for-clinicians"}
+BLOCKS = {
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "td",
+    "th",
+    "summary",
+    "caption",
+    "dt",
+    "dd",
+    "label",
+    "legend",
+}
+SKIPPED = {"header", "footer", "nav", "aside", "script", "style"}
+
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.,-]*")
+
+
+def syllables(word: str) -> int:
+    """An English syllable estimate: vowel groups, less a silent final e (not -le), at least one."""
+    letters = re.sub(r"[^a-z]", "", word.lower())
+    if not letters:
+        return 1  # a number is read as a word
+    count = len(_VOWEL_GROUPS.findall(letters))
+    if letters.endswith("e") and not letters.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    if letters.endswith("es") and not letters.endswith(("ses", "zes", "ces", "ges", "xes")) and count > 1:
+        count -= 1
+    return max(count, 1)
+
+
+def words_of(text: str) -> list[str]:
+    return [w.strip(".,-'’") for w in _WORD.findall(text) if w.strip(".,-'’")]
+
+
+def grade(blocks: list[str]) -> float:
+    """Flesch-Kincaid grade level of these blocks of text."""
+    sentences = words = syllable_count = 0
+    for block in blocks:
+        for sentence in re.split(r"(?<=[.!?:;])\s+", block):
+            found = words_of(sentence)
+            if not found:
+                continue
+            sentences += 1
+            words += len(found)
+            syllable_count += sum(syllables(w) for w in found)
+    if not words:
+        return 0.0
+    return 0.39 * words / sentences + 11.8 * syllable_count / words - 15.59
+
+
+class MainText(HTMLParser):
+    """The text blocks of <main>, without navigation, the referral box or the sources list."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._main = 0
+        self._skip = 0
+        self._block = 0
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "main":
+            self._main += 1
+        if not self._main:
+            return
+        if self._skip or tag in SKIPPED or "sources" in classes or "visually-hidden" in classes:
+            self._skip += 1
+            return
+        if tag in BLOCKS:
+            self._flush()
+            self._block += 1
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self._flush()
+            self._main -= 1
+            return
+        if not self._main:
+            return
+        if self._skip:
+            self._skip -= 1
+            return
+        if tag in BLOCKS:
+            self._flush()
+            self._block -= 1
+
+    def handle_data(self, data):
+        if self._main and not self._skip:
+            self._text += data
+
+    def _flush(self):
+        text = " ".join(self._text.split())
+        if text:
+            self.blocks.append(text)
+        self._text = ""
+
+
+def main_text(content: str) -> list[str]:
+    parser = MainText()
+    parser.feed(content)
+    parser.close()
+    return parser.blocks
+
+
+def test_syllables_and_grade_on_known_text():
+    assert [syllables(w) for w in ("cat", "table", "ketamine", "infusion", "the", "blood", "pressure")] == [
+        1, 2, 3, 3, 1, 1, 2,
+    ]  # fmt: skip
+    # Short, plain sentences read at an early grade; long, many-syllable ones far above 8.
+    assert grade(["The cat sat on the mat. It was warm."]) < 2
+    assert (
+        grade(
+            [
+                "Intravenous administration of subanesthetic ketamine concentrations necessitates comprehensive "
+                "cardiovascular monitoring, particularly among individuals demonstrating preexisting hypertensive "
+                "conditions or considerable cerebrovascular vulnerability."
+            ]
+        )
+        > 16
+    )
+
+
+PATIENT_PAGES = [page for page in PAGES if page.slug not in NOT_FOR_PATIENTS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PATIENT_PAGES, ids=[page.slug for page in PATIENT_PAGES])
+def test_information_page_reads_at_grade_8_or_below(page):
+    response = Client().get(reverse(page.url_name))
+    assert response.status_code == 200
+    blocks = main_text(response.content.decode())
+    assert sum(len(words_of(b)) for b in blocks) > 80, "too little text measured"
+    assert grade(blocks) <= MAX_GRADE, f"{page.slug}: grade {grade(blocks):.1f}"
+
+
+@pytest.mark.django_db
+def test_self_check_reads_at_grade_8_or_below():
+    client = Client()
+    form = main_text(client.get(reverse("referrals:self-check")).content.decode())
+    answers = {"age_band": "18_49", "indication": "trd", "pregnancy": "no", "substance": "no", "safety": "no"}
+    result = main_text(client.post(reverse("referrals:self-check"), answers).content.decode())
+    for name, blocks in (("form", form), ("result", result)):
+        assert grade(blocks) <= MAX_GRADE, f"self-check {name}: grade {grade(blocks):.1f}"
