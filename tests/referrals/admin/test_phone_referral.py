@@ -94,6 +94,12 @@ class PhoneReferralTests:
         page = driver.response.content.decode()
         assert referral.reference in page
         assert "We have emailed them the reference code" in page
+        review = driver.client.get(
+            reverse("admin:referrals_referral_change", args=[referral.pk])
+        ).content.decode()
+        assert "Self-referral (taken by phone)" in review
+        assert "consent given verbally, attested by coordinator" in review
+        assert "entered by staff: taken by phone, consent given verbally" in review  # the timeline
 
     def test_patient_gets_the_status_email_and_nothing_about_the_call(
         self, staff_client, coordinator, django_capture_on_commit_callbacks, settings

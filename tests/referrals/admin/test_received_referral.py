@@ -1,9 +1,12 @@
 """A coordinator enters a referral letter received by fax or mail; the patient gets the usual link."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
-from referrals import demo
+from referrals import demo, workflow
+from referrals.exceptions import InvalidTransitionError, WorkflowPermissionError
 from referrals.models import Document, Finding, Notification, Referral, ReferralEvent
 from tests.referrals.admin.conftest import messages_of
 from tests.referrals.provider_data import completion_token, pdf_file, provider_post, upload
@@ -135,6 +138,7 @@ class ReceivedReferralTests:
         assert faxed.reference in page and online.reference not in page
         review = client.get(reverse("admin:referrals_referral_change", args=[faxed.pk])).content.decode()
         assert "Provider referral (received by fax)" in review and "Entered by" in review
+        assert "by coordinator" in review and "entered by staff: received by fax" in review  # the timeline
 
 
 class ReceivedReferralPermissionTests:
@@ -172,3 +176,42 @@ class ReceivedReferralPermissionTests:
         assert referral.scores == {} and not referral.urgent_safety
         assert referral.entered_by == coordinator and referral.intake_channel == "fax"
         assert not Finding.objects.exists() and not referral.checklist.exists()
+
+
+class WorkflowEntryGuardTests:
+    """The workflow itself refuses staff entry without `enter_referral`, whatever view calls it."""
+
+    def test_clinic_admin_cannot_enter_through_the_workflow(self, clinic_admin):
+        answers = demo.answers_with()
+        identity = {"first_name": "A", "last_name": "B", "date_of_birth": answers["date_of_birth"]}
+        with pytest.raises(WorkflowPermissionError):
+            workflow.submit_referral(
+                submission_token=uuid.uuid4(),
+                identity=identity,
+                answers=answers,
+                details={},
+                today=workflow.clinic_today(),
+                questionnaire_version="v",
+                entered_by=clinic_admin,
+            )
+        with pytest.raises(WorkflowPermissionError):
+            workflow.create_provider_referral(
+                submission_token=uuid.uuid4(),
+                referrer={},
+                identity=identity,
+                provider_details={},
+                entered_by=clinic_admin,
+                channel="fax",
+            )
+        assert not Referral.objects.exists()
+
+    def test_a_staff_entered_provider_referral_arrived_by_fax_or_mail(self, coordinator):
+        with pytest.raises(InvalidTransitionError):
+            workflow.create_provider_referral(
+                submission_token=uuid.uuid4(),
+                referrer={},
+                identity={},
+                provider_details={},
+                entered_by=coordinator,
+                channel="online",
+            )
