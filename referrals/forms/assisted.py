@@ -76,6 +76,13 @@ RECEIVED_CHOICES = [
     (Referral.Channel.MAIL.value, "By mail"),
 ]
 
+# The clinicians' form speaks to the clinician; staff typing in a letter read it about them.
+STAFF_LEGENDS = {
+    "About you, the referring clinician": "The referring clinician",
+    "Your patient": "The patient",
+    "Why you are referring": "Why they are referring",
+}
+
 
 class ReceivedReferralForm(ProviderReferralForm):
     """The provider referral form, worded for a coordinator typing in a letter received by fax or mail.
@@ -86,10 +93,7 @@ class ReceivedReferralForm(ProviderReferralForm):
 
     groups = {
         "How the letter arrived": ["received_via"],
-        **{
-            ("The referring clinician" if legend.startswith("About you") else legend): names
-            for legend, names in ProviderReferralForm.groups.items()
-        },
+        **{STAFF_LEGENDS.get(legend, legend): names for legend, names in ProviderReferralForm.groups.items()},
     }
 
     received_via = choice(

@@ -57,6 +57,7 @@ def test_coordinator_takes_a_phone_referral_with_a_safety_answer(
         assert current_step(page) != step, page.locator("[data-error-summary]").inner_text()
     assert guidance_seen_at is not None, "the safety guidance never showed"
     assert current_step(page) == "review"
+    save_screenshot(page, "staff-phone-review-1280")
     go(page, page.get_by_role("button", name="Send the referral"))
 
     referral = Referral.objects.get()
@@ -107,6 +108,8 @@ def test_faxed_letter_entered_then_patient_completes_from_the_link(
     summary = page.locator("[data-error-summary]").inner_text()
     assert "not a valid NPI" in summary  # the NPI check, as on the clinicians' form
     assert "fax-0412.pdf" in page.content()  # the good letter is kept while the NPI is fixed
+    axe_check(page)
+    save_screenshot(page, "staff-fax-errors-1280")
     fill(page, "npi", "1234567893")
     go(page, page.get_by_role("button", name="Enter the referral"))
     assert "Provider referral (received by fax)" in page.locator("#content").inner_text()

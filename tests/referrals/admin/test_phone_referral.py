@@ -191,6 +191,18 @@ class PhoneReferralTests:
         assert first.status_code == second.status_code == 302
         assert Referral.objects.count() == 1
 
+    def test_a_post_after_the_answers_were_cleared_offers_a_staff_restart(self, staff_client, coordinator):
+        driver = staff_driver(staff_client, coordinator)
+        driver.run_to("reason")
+        session = driver.client.session
+        del session["wizard_staff_phone_intake"]
+        session.save()
+        url = reverse("admin:referrals_referral_phone_step", args=["reason"])
+        response = driver.client.post(url, driver.payload("reason"))
+        assert response.status_code == 400
+        assert reverse("admin:referrals_referral_phone") + "?reset=1" in response.content.decode()
+        assert not Referral.objects.exists()
+
     def test_its_session_storage_is_apart_from_the_patients_wizard(self, staff_client, coordinator):
         driver = staff_driver(staff_client, coordinator)
         driver.run_to("reason")
