@@ -177,8 +177,32 @@ class Referral(models.Model):
         SELF = "self", "Self-referral"
         PROVIDER = "provider", "Provider referral"
 
+    class Channel(models.TextChoices):
+        """How the referral reached the clinic: the public forms, or staff entering it for someone."""
+
+        ONLINE = "online", "online"
+        PHONE = "phone", "taken by phone"
+        FAX = "fax", "received by fax"
+        MAIL = "mail", "received by mail"
+
+    class ConsentMethod(models.TextChoices):
+        TYPED = "typed", "Typed signature on the form"
+        VERBAL = "verbal", "Given verbally by phone, attested by staff"
+
     reference = models.CharField(max_length=11, unique=True, default=new_reference, editable=False)
     source = models.CharField(max_length=10, choices=Source.choices)
+    intake_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_index=True
+    )
+    # Staff who entered a referral received by phone, fax or mail (empty for the public forms).
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entered_referrals",
+    )
+    consent_method = models.CharField(max_length=10, choices=ConsentMethod.choices, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # One referral per submit, however often the same form is posted.
@@ -239,6 +263,7 @@ class Referral(models.Model):
         permissions = [
             ("review_referral", "Can work the referral queue"),
             ("sign_clearance", "Can resolve findings, clear and decline referrals"),
+            ("enter_referral", "Can enter a referral received by phone, fax or mail"),
         ]
         indexes = [models.Index(fields=["last_name", "date_of_birth"])]
 
@@ -248,6 +273,14 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def source_label(self) -> str:
+        """The source as staff read it, e.g. "Provider referral (received by fax)"."""
+        label = self.get_source_display()
+        if self.intake_channel and self.intake_channel != self.Channel.ONLINE:
+            label = f"{label} ({self.get_intake_channel_display()})"
+        return label
 
     @property
     def patient_name(self) -> str:

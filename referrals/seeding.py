@@ -37,9 +37,10 @@ def seed_roles(apps) -> None:
 
     review = ["review_referral", "view_referral", "change_referral"]
     coordinator, _ = Group.objects.get_or_create(name=COORDINATOR)
-    coordinator.permissions.add(*perms(*review))
+    # Entering a referral received by phone, fax or mail is queue work: not the clinic admin's.
+    coordinator.permissions.add(*perms(*review, "enter_referral"))
     clinician, _ = Group.objects.get_or_create(name=CLINICIAN)
-    clinician.permissions.add(*perms(*review, "sign_clearance"))
+    clinician.permissions.add(*perms(*review, "enter_referral", "sign_clearance"))
     admin, _ = Group.objects.get_or_create(name=CLINIC_ADMIN)
     definition_perms = [
         f"{action}_{model}" for model in DEFINITION_MODELS for action in ("view", "add", "change")

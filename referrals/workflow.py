@@ -44,6 +44,7 @@ S = Referral.Status
 REVIEW_PERM = "referrals.review_referral"
 SIGN_PERM = "referrals.sign_clearance"
 POLICY_PERM = "referrals.change_screeningpolicy"
+ENTER_PERM = "referrals.enter_referral"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.AWAITING_PATIENT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
@@ -290,6 +291,9 @@ def submit_referral(
     session_key: str = "",
     referral: Referral | None = None,
     differences: list[dict[str, Any]] | None = None,
+    entered_by=None,
+    consent_method: str = Referral.ConsentMethod.TYPED,
+    notify_patient: bool = True,
 ) -> Referral:
     """Store a complete intake, screen it and build its checklist, in one transaction.
 
@@ -297,7 +301,13 @@ def submit_referral(
     otherwise a self-referral is created. The same `submission_token` twice raises
     DuplicateSubmissionError carrying the referral already stored. Answers are screened again
     here (the core raises ValueError on anything the forms should have refused).
+
+    `entered_by` is the staff member who took a self-referral by phone (they need
+    `enter_referral`); the referral records them, the channel and verbal consent, and the patient
+    is emailed the status link only if `notify_patient`.
     """
+    if entered_by is not None:
+        _require(entered_by, ENTER_PERM)
     existing = Referral.objects.filter(submission_token=submission_token).first()
     if existing:
         raise DuplicateSubmissionError(existing)
@@ -322,9 +332,20 @@ def submit_referral(
                     details=details,
                     questionnaire_version=questionnaire_version,
                     submitted_at=now,
+                    intake_channel=Referral.Channel.PHONE if entered_by else Referral.Channel.ONLINE,
+                    entered_by=entered_by,
+                    consent_method=consent_method,
                     **identity,
                 )
-                ReferralEvent.objects.create(referral=referral, kind="submitted", to_status=S.SUBMITTED)
+                ReferralEvent.objects.create(
+                    referral=referral,
+                    kind="submitted",
+                    to_status=S.SUBMITTED,
+                    actor=entered_by,
+                    data={"channel": referral.intake_channel, "consent": consent_method}
+                    if entered_by
+                    else {},
+                )
             else:
                 _move(
                     referral,
@@ -339,6 +360,7 @@ def submit_referral(
                     questionnaire_version=questionnaire_version,
                     submitted_at=now,
                     completion_used_at=now,
+                    consent_method=consent_method,
                     **identity,
                 )
     except IntegrityError:
@@ -355,7 +377,8 @@ def submit_referral(
     _flag_possible_duplicate(referral)
 
     status_url = notifications.status_url()
-    notifications.queue(referral, "patient_received", referral.email, status_url=status_url)
+    if notify_patient:
+        notifications.queue(referral, "patient_received", referral.email, status_url=status_url)
     if referral.referrer_id:
         notifications.queue(
             referral, "referrer_status_update", referral.referrer.email, status_url=status_url
@@ -386,8 +409,18 @@ def create_provider_referral(
     identity: dict[str, Any],
     provider_details: dict[str, Any],
     session_key: str = "",
+    entered_by=None,
+    channel: str = Referral.Channel.ONLINE,
 ) -> tuple[Referral, str]:
-    """Store a clinician's referral awaiting the patient's health questions; returns (referral, token)."""
+    """Store a clinician's referral awaiting the patient's health questions; returns (referral, token).
+
+    `entered_by` is the staff member who typed in a letter received by fax or mail (`channel`);
+    they need `enter_referral`. The patient and referrer are emailed exactly as for the web form.
+    """
+    if entered_by is not None:
+        _require(entered_by, ENTER_PERM)
+        if channel not in (Referral.Channel.FAX, Referral.Channel.MAIL):
+            raise InvalidTransitionError("A provider referral entered by staff arrived by fax or mail.")
     existing = Referral.objects.filter(provider_submission_token=submission_token).first()
     if existing:
         raise DuplicateSubmissionError(existing)
@@ -400,6 +433,8 @@ def create_provider_referral(
         indication=provider_details.get("indication", ""),
         secondary_indications=provider_details.get("secondary_indications", []),
         provider_details=provider_details,
+        intake_channel=channel if entered_by else Referral.Channel.ONLINE,
+        entered_by=entered_by,
         **{key: identity.get(key) or "" for key in IDENTITY_FIELDS},
     )
     token = new_completion_token(referral)
@@ -417,7 +452,14 @@ def create_provider_referral(
         Document.objects.filter(session_key=session_key, referral__isnull=True).update(
             referral=referral, session_key=""
         )
-    ReferralEvent.objects.create(referral=referral, kind="provider_referral", to_status=S.AWAITING_PATIENT)
+    ReferralEvent.objects.create(
+        referral=referral,
+        kind="provider_referral",
+        to_status=S.AWAITING_PATIENT,
+        actor=entered_by,
+        data={"channel": referral.intake_channel} if entered_by else {},
+    )
+    _flag_possible_duplicate(referral)
     notifications.queue(
         referral, "patient_complete_health_questions", referral.email, link=completion_url(token)
     )

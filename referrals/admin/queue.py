@@ -168,6 +168,28 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChannelFilter(admin.SimpleListFilter):
+    """How the referral reached the clinic: the web forms, or staff entering a call or a letter."""
+
+    title = "received"
+    parameter_name = "channel"
+    CHANNELS = {
+        "online": ("Online (web forms)", Q(intake_channel=Referral.Channel.ONLINE)),
+        "staff": ("Entered by staff (any)", ~Q(intake_channel=Referral.Channel.ONLINE)),
+        "phone": ("Taken by phone", Q(intake_channel=Referral.Channel.PHONE)),
+        "fax": ("Received by fax", Q(intake_channel=Referral.Channel.FAX)),
+        "mail": ("Received by mail", Q(intake_channel=Referral.Channel.MAIL)),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _q) in self.CHANNELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.CHANNELS:
+            return queryset.filter(self.CHANNELS[self.value()][1])
+        return queryset
+
+
 class IndicationFilter(admin.SimpleListFilter):
     title = "main indication"
     parameter_name = "indication"

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from referrals import admin_views, workflow
-from referrals.admin import queue, reporting
+from referrals.admin import assisted, queue, reporting
 from referrals.admin.review import indication_labels, review_context
 from referrals.audit import record_access
 from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
@@ -66,6 +66,7 @@ class ReferralAdmin(admin.ModelAdmin):
         queue.OverdueFilter,
         queue.AssigneeFilter,
         "source",
+        queue.ChannelFilter,
         queue.IndicationFilter,
     ]
     list_select_related = ["assignee"]
@@ -165,7 +166,10 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description="Source", ordering="source")
     def source_short(self, obj):
-        return "Provider" if obj.source == Referral.Source.PROVIDER else "Self"
+        short = "Provider" if obj.source == Referral.Source.PROVIDER else "Self"
+        if obj.intake_channel and obj.intake_channel != Referral.Channel.ONLINE:
+            return f"{short} ({obj.get_intake_channel_display()})"
+        return short
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -234,6 +238,7 @@ class ReferralAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "routine_days": settings.ROUTINE_TARGET_BUSINESS_DAYS,
             "is_nav_sidebar_enabled": False,
+            "can_enter_referrals": assisted.can_enter(request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -248,6 +253,7 @@ class ReferralAdmin(admin.ModelAdmin):
             )
             for action in admin_views.ACTIONS.values()
         ]
+        urls += assisted.urls(self)
         urls += [
             path(
                 "<int:pk>/checklist/<int:item_pk>/",

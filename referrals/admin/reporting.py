@@ -66,7 +66,7 @@ def export_view(request, *, model_admin):
             for value in (
                 referral.reference,
                 referral.get_status_display(),
-                referral.get_source_display(),
+                referral.source_label,
                 _yes(referral.urgent_safety),
                 _yes(referral.asq_acute),
                 _yes(referral.has_absolute),

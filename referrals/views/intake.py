@@ -177,7 +177,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
         if step is None and "reset" in self.request.GET:
             documents.discard_session_uploads(self.request.session.session_key)  # starting over
         if step == self.done_step_name:
-            return redirect("referrals:intake-confirmation")
+            return self.confirmation_redirect()
         if step and step not in self.get_form_list():
             # A step that does not apply (or no longer applies) to these answers.
             return redirect(self.get_step_url(self.steps.current))
@@ -185,7 +185,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     def post(self, *args, **kwargs):
         # Generous for a person (a whole intake is about 15 posts), a wall for a script.
-        if ratelimit.hit(self.request, "step"):
+        if self.rate_limited("step"):
             return ratelimit.limited_response(self.request, "step")
         management = ManagementForm(self.request.POST, prefix=self.prefix)
         if not management.is_valid():
@@ -202,13 +202,21 @@ class IntakeWizard(NamedUrlSessionWizardView):
                 self.request, "referrals/intake/expired.html", {"restart_url": self.restart_url()}, status=400
             )
         if posted_step == "review":
-            if ratelimit.hit(self.request, "submit"):
+            if self.rate_limited("submit"):
                 return ratelimit.limited_response(self.request, "submit")
         goto = self.request.POST.get("wizard_goto_step")
         if goto:
             return self._save_and_go(posted_step, goto)
         self._forget_cache()
         return super().post(*args, **kwargs)
+
+    def rate_limited(self, kind: str) -> bool:
+        """Counts this post against the client's limit (staff entering a call's answers override it)."""
+        return ratelimit.hit(self.request, kind)
+
+    def confirmation_redirect(self):
+        """Where the wizard goes once the referral is stored (staff entry has its own page)."""
+        return redirect("referrals:intake-confirmation")
 
     def restart_url(self) -> str | None:
         """Where a patient whose session ended starts again (None: from the link we emailed)."""
@@ -229,7 +237,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
         result = self.request.session.get(RESULT_SESSION_KEY)
         token = self.request.POST.get("review-submission_token")
         if result and token and result.get("token") == token:
-            return redirect("referrals:intake-confirmation")
+            return self.confirmation_redirect()
         return None
 
     def render_next_step(self, form, **kwargs):
@@ -332,7 +340,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
             "token": str(token),
             "source": referral.source,
         }
-        return redirect("referrals:intake-confirmation")
+        return self.confirmation_redirect()
 
     def submit(self, token, identity, answers, details, version):
         return workflow.submit_referral(
