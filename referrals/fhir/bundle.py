@@ -1,0 +1,121 @@
+"""A referral as a FHIR R4 transaction Bundle, or as Bulk Data resources; the Questionnaire set.
+
+The ORM reads happen here (one referral's findings, checklist, documents, decline event); the
+resource shapes are in resources.py. Nothing here logs: a bundle is PHI.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from referrals.fhir import codes
+from referrals.fhir.questionnaire import questionnaire
+from referrals.fhir.resources import Entry, ReferralGraph
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    clinic: dict
+    inline_documents: bool = True
+    document_url: Callable[[Any], str] | None = None
+    questionnaire_texts: Callable[[str], dict | None] | None = None
+
+
+def referral_entries(referral, options: ExportOptions, *, style: str = "urn") -> list[Entry]:
+    """Every resource of one referral, in a readable order (ServiceRequest first)."""
+    from referrals.models import Finding, ReferralEvent
+
+    graph = ReferralGraph(
+        referral=referral,
+        clinic=options.clinic,
+        style=style,
+        inline_documents=options.inline_documents,
+        document_url=options.document_url,
+        questionnaire_texts=options.questionnaire_texts,
+    )
+    findings = (
+        Finding.objects.filter(referral=referral, run__current=True)
+        .select_related("run", "resolved_by")
+        .order_by("position")
+    )
+    items = referral.checklist.select_related("completed_by").order_by("order", "id")
+    documents = referral.documents.order_by("uploaded_at", "id")
+    decline = None
+    if referral.status == referral.Status.NOT_ELIGIBLE:
+        decline = (
+            ReferralEvent.objects.filter(referral=referral, kind="declined").select_related("actor").last()
+        )
+
+    # The ServiceRequest is built last (it lists what supports it) but placed first.
+    sr_key = ("ServiceRequest", graph.service_request_id())
+    graph.patient()
+    qr = graph.questionnaire_response()
+    observations = graph.observations(qr)
+    issues = graph.detected_issues(findings, qr)
+    tasks = graph.tasks(items)
+    docs = graph.document_references(documents)
+    graph.clearance_provenance([*issues, *tasks, *observations], decline_event=decline)
+    graph.service_request([ref for ref in [qr, *observations, *docs] if ref])
+    entries = list(graph.entries.values())
+    entries.sort(key=lambda e: 0 if (e.resource_type, e.id) == sr_key else 1)
+    return entries
+
+
+def transaction_bundle(referral, options: ExportOptions, *, now: datetime) -> dict:
+    """The referral as a FHIR R4 `transaction` Bundle: POST each resource, conditionally where it can.
+
+    Every entry has a `urn:uuid:` fullUrl that the other entries reference, so the server links
+    them as it creates them; `ifNoneExist` makes a second import of the same referral match the
+    resources the first one created instead of duplicating them.
+    """
+    entries = []
+    for entry in referral_entries(referral, options, style="urn"):
+        request = {"method": "POST", "url": entry.resource_type}
+        if entry.if_none_exist:
+            request["ifNoneExist"] = entry.if_none_exist
+        entries.append({"fullUrl": f"urn:uuid:{entry.id}", "resource": entry.resource, "request": request})
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "timestamp": now.isoformat(),
+        "entry": entries,
+    }
+
+
+def bulk_stream(referrals: Iterable, options: ExportOptions) -> Iterator[tuple[str, dict]]:
+    """(type, resource) for many referrals, each resource once, with its id and `Type/id` references.
+
+    Streams: only the ids already written are kept, so a large export never sits in memory whole.
+    """
+    seen: set[tuple[str, str]] = set()
+    for referral in referrals:
+        for entry in referral_entries(referral, options, style="relative"):
+            if (entry.resource_type, entry.id) in seen:
+                continue
+            seen.add((entry.resource_type, entry.id))
+            yield (
+                entry.resource_type,
+                {"resourceType": entry.resource_type, "id": entry.id, **_without_type(entry.resource)},
+            )
+
+
+def bulk_resources(referrals: Iterable, options: ExportOptions) -> dict[str, list[dict]]:
+    """The same, grouped by resource type (for tests and small exports)."""
+    by_type: dict[str, list[dict]] = {}
+    for resource_type, resource in bulk_stream(referrals, options):
+        by_type.setdefault(resource_type, []).append(resource)
+    return dict(sorted(by_type.items()))
+
+
+def _without_type(resource: dict) -> dict:
+    return {k: v for k, v in resource.items() if k != "resourceType"}
+
+
+def questionnaire_bundle(versions: Iterable[tuple[str, dict]], *, now: datetime) -> dict:
+    """The app's Questionnaire for each wording version, as a `collection` Bundle to publish."""
+    entries = []
+    for version, texts in versions:
+        resource = questionnaire(version, texts)
+        entries.append({"fullUrl": f"{codes.APP_BASE}/Questionnaire/{resource['id']}", "resource": resource})
+    return {"resourceType": "Bundle", "type": "collection", "timestamp": now.isoformat(), "entry": entries}

@@ -1,0 +1,591 @@
+"""Builders: one referral's model rows -> FHIR R4 resources (plain dicts), with their references.
+
+`ReferralGraph` walks a referral once and collects every resource it needs, each under a stable
+id (a UUID derived from the referral's reference code, so an export repeated later names the same
+resources). How references are written depends on where the resources go: `urn:uuid:` inside a
+transaction Bundle, `Type/id` in Bulk Data NDJSON.
+"""
+
+import base64
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from referrals import questionnaires
+from referrals.fhir import codes
+from referrals.fhir.questionnaire import (
+    canonical,
+    coding,
+    indication_coding,
+    questionnaire,
+    response_items,
+)
+
+ID_NAMESPACE = uuid.UUID("0f9b7c3e-5a4d-4e8f-9d2b-7c1e6a3f8b21")
+
+SCORE_CODES = {
+    # score name -> (app code, display); LOINC codings are added where LOINC has a code.
+    "phq9": ("phq9-total", "PHQ-9 total score"),
+    "gad7": ("gad7-total", "GAD-7 total score"),
+    "pc_ptsd5": ("pc-ptsd-5-total", "PC-PTSD-5 total score"),
+    "asq": ("asq-result", "ASQ suicide risk screening result"),
+    "pain_current": ("pain-current", "Pain right now, 0 to 10"),
+    "pain_average": ("pain-average", "Average pain over the past week, 0 to 10"),
+    "pain_worst": ("pain-worst", "Worst pain over the past week, 0 to 10"),
+}
+ASQ_LABELS = {"negative": "Negative", "non_acute_positive": "Non-acute positive",
+              "acute_positive": "Acute positive (imminent risk)"}  # fmt: skip
+RESOLUTION_LABELS = {"confirmed": "Confirmed (present)", "dismissed": "Dismissed (not present)",
+                     "overridden": "Overridden (risk accepted)"}  # fmt: skip
+
+
+@dataclass
+class Entry:
+    resource_type: str
+    id: str
+    resource: dict
+    if_none_exist: str | None = None
+
+
+def stamp(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _clean(value: Any) -> Any:
+    """Drop empty elements: FHIR forbids empty strings, lists and objects."""
+    if isinstance(value, dict):
+        cleaned = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        cleaned = [_clean(v) for v in value]
+        return [v for v in cleaned if v not in (None, "", [], {})]
+    return value
+
+
+@dataclass
+class ReferralGraph:
+    referral: Any
+    clinic: dict
+    style: str = "urn"  # "urn" (transaction Bundle) or "relative" (Bulk Data NDJSON)
+    inline_documents: bool = True
+    document_url: Any = None  # callable(Document) -> absolute staff URL, for documents by reference
+    questionnaire_texts: Any = None  # callable(version) -> wording texts
+    entries: dict = field(default_factory=dict)
+
+    # --- ids and references -----------------------------------------------------------------
+    def key_id(self, key: str) -> str:
+        return str(uuid.uuid5(ID_NAMESPACE, key))
+
+    def local_id(self, resource_type: str, part: str = "") -> str:
+        return self.key_id(f"referral/{self.referral.reference}/{resource_type}/{part}")
+
+    def ref(self, resource_type: str, resource_id: str, display: str | None = None) -> dict:
+        target = f"urn:uuid:{resource_id}" if self.style == "urn" else f"{resource_type}/{resource_id}"
+        return {"reference": target, **({"display": display} if display else {})}
+
+    def add(self, resource_type: str, resource_id: str, resource: dict, *, if_none_exist: str | None = None):
+        if (resource_type, resource_id) not in self.entries:
+            body = _clean({"resourceType": resource_type, **resource})
+            self.entries[(resource_type, resource_id)] = Entry(
+                resource_type, resource_id, body, if_none_exist
+            )
+        return self.ref(resource_type, resource_id)
+
+    def own_identifier(self, resource_id: str) -> dict:
+        return {"system": codes.RESOURCE_ID, "value": resource_id}
+
+    def _own(self, resource_type: str, resource_id: str, resource: dict, extra_ids=()) -> dict:
+        resource = {"identifier": [*extra_ids, self.own_identifier(resource_id)], **resource}
+        query = f"identifier={codes.RESOURCE_ID}|{resource_id}"
+        return self.add(resource_type, resource_id, resource, if_none_exist=query)
+
+    # --- people and organisations -------------------------------------------------------------
+    def patient(self) -> dict:
+        r = self.referral
+        pid = self.local_id("Patient")
+        if (("Patient", pid)) in self.entries:
+            return self.ref("Patient", pid)
+        resource: dict[str, Any] = {"active": True}
+        if r.purged_at is None:
+            details = r.details or {}
+            names = [{"use": "official", "family": r.last_name, "given": [r.first_name]}]
+            if details.get("preferred_name"):
+                names.append({"use": "usual", "given": [details["preferred_name"]]})
+            resource["name"] = names
+            resource["birthDate"] = stamp(r.date_of_birth)
+            resource["telecom"] = [
+                {"system": "email", "value": r.email},
+                {"system": "phone", "value": r.phone},
+            ]
+            emergency = details.get("emergency_contact") or {}
+            if isinstance(emergency, dict) and emergency.get("name"):
+                resource["contact"] = [
+                    {
+                        "relationship": [
+                            {
+                                "text": f"Emergency contact ({emergency.get('relationship') or 'relation not given'})"
+                            }
+                        ],
+                        "name": {"text": emergency["name"]},
+                        "telecom": [{"system": "phone", "value": emergency.get("phone")}],
+                    }
+                ]
+        return self._own("Patient", pid, resource)
+
+    def clinic_organization(self) -> dict:
+        oid = self.key_id("organization/clinic")
+        clinic = self.clinic
+        return self._own(
+            "Organization",
+            oid,
+            {
+                "active": True,
+                "name": clinic.get("name"),
+                "telecom": [
+                    {"system": "phone", "value": clinic.get("phone")},
+                    {"system": "fax", "value": clinic.get("fax")},
+                    {"system": "email", "value": clinic.get("email")},
+                ],
+                "address": [{"line": list(clinic.get("address_lines") or [])}],
+            },
+        )
+
+    def staff(self, username: str, user=None) -> dict:
+        sid = self.key_id(f"staff/{username}")
+        name = (user.get_full_name() if user is not None else "") or username
+        staff_identifier = {"system": codes.STAFF_ID, "value": username}
+        self.add(
+            "Practitioner",
+            sid,
+            {"identifier": [staff_identifier], "active": True, "name": [{"text": name}]},
+            if_none_exist=f"identifier={codes.STAFF_ID}|{username}",
+        )
+        return self.ref("Practitioner", sid, name)
+
+    def requester(self) -> dict:
+        """A provider referral's clinician (Practitioner, NPI) at their practice (Organization)."""
+        referrer = self.referral.referrer
+        pid = self.key_id(f"referrer/{referrer.pk}/Practitioner")
+        self.add(
+            "Practitioner",
+            pid,
+            {
+                "identifier": [{"system": codes.NPI, "value": referrer.npi}],
+                "active": True,
+                "name": [{"text": referrer.name}],
+                "telecom": [
+                    {"system": "phone", "value": referrer.phone},
+                    {"system": "fax", "value": referrer.fax},
+                    {"system": "email", "value": referrer.email},
+                ],
+                "qualification": [{"code": {"text": referrer.credentials}}],
+            },
+            if_none_exist=f"identifier={codes.NPI}|{referrer.npi}",
+        )
+        oid = self.key_id(f"referrer/{referrer.pk}/Organization")
+        organization = self._own(
+            "Organization",
+            oid,
+            {
+                "active": True,
+                "name": referrer.practice,
+                "telecom": [
+                    {"system": "phone", "value": referrer.phone},
+                    {"system": "fax", "value": referrer.fax},
+                ],
+            },
+        )
+        role_id = self.key_id(f"referrer/{referrer.pk}/PractitionerRole")
+        return self._own(
+            "PractitionerRole",
+            role_id,
+            {
+                "active": True,
+                "practitioner": self.ref("Practitioner", pid, referrer.name),
+                "organization": organization,
+                "telecom": [
+                    {"system": "phone", "value": referrer.phone},
+                    {"system": "email", "value": referrer.email},
+                ],
+            },
+        )
+
+    # --- the referral ---------------------------------------------------------------------------
+    def service_request_id(self) -> str:
+        return self.local_id("ServiceRequest")
+
+    def service_request_ref(self) -> dict:
+        return self.ref("ServiceRequest", self.service_request_id(), f"Referral {self.referral.reference}")
+
+    def reason_codes(self) -> list[dict]:
+        r = self.referral
+        reasons = []
+        provider = r.provider_details or {}
+        for code in provider.get("icd10_codes") or []:
+            reasons.append(
+                {"coding": [coding(codes.ICD10CM, code)], "text": f"ICD-10-CM {code} (from the referrer)"}
+            )
+        # The patient's (or referrer's) chosen reasons stay in the app's own codes: never diagnoses.
+        for code in [r.indication, *(r.secondary_indications or [])]:
+            if code:
+                concept = indication_coding(code)
+                reasons.append({"coding": [concept], "text": concept.get("display", code)})
+        return reasons
+
+    def notes(self) -> list[dict]:
+        r = self.referral
+        provider = r.provider_details or {}
+        notes = []
+
+        def note(kind: str, text: Any, author: str | None = None):
+            if text:
+                notes.append({"text": f"{kind}: {text}", **({"authorString": author} if author else {})})
+
+        note("Referrer's reason and clinical question", provider.get("reason"))
+        note("Referrer's urgency", provider.get("urgency"))
+        note("Referrer's medicines and allergies", provider.get("medications"))
+        note("Referrer's history", provider.get("history"))
+        for diff in r.differences or []:
+            note(
+                "Referrer and patient differ",
+                f"{diff.get('label')}: referrer {diff.get('provider')}, patient {diff.get('patient')}",
+            )
+        note("Staff notes", r.staff_notes)
+        note("Decision reason", r.decision_reason)
+        return notes
+
+    def priority(self) -> str:
+        r = self.referral
+        if r.asq_acute:
+            return "stat"
+        return "urgent" if r.urgent_safety else "routine"
+
+    def service_request(self, supporting: list[dict]) -> dict:
+        r = self.referral
+        provider = r.source == "provider" and r.referrer_id is not None
+        requester = self.requester() if provider else self.patient()
+        resource = {
+            "identifier": [
+                {"system": codes.REFERRAL_ID, "value": r.reference},
+                self.own_identifier(self.service_request_id()),
+            ],  # fmt: skip
+            "extension": [{"url": codes.EXT_REFERRAL_STATUS, "valueCode": r.status}],
+            "status": codes.SERVICE_REQUEST_STATUS.get(r.status, "unknown"),
+            # A clinician's referral is an order; a patient's own request carries no authority to act.
+            "intent": "order" if provider else "proposal",
+            "category": [{"coding": [coding(codes.REFERRAL_SOURCE, r.source, r.get_source_display())]}],
+            "priority": self.priority(),
+            "code": {"coding": [codes.SERVICE_CODE], "text": codes.SERVICE_CODE["display"]},
+            "subject": self.patient(),
+            "authoredOn": stamp(r.submitted_at or r.created_at),
+            "requester": requester,
+            "performer": [self.clinic_organization()],
+            "reasonCode": self.reason_codes(),
+            "supportingInfo": supporting,
+            "note": self.notes(),
+        }
+        return self.add(
+            "ServiceRequest",
+            self.service_request_id(),
+            resource,
+            if_none_exist=f"identifier={codes.REFERRAL_ID}|{r.reference}",
+        )
+
+    # --- answers and scores -------------------------------------------------------------------------
+    def questionnaire_ref(self) -> str:
+        version = self.referral.questionnaire_version
+        texts = (
+            self.questionnaire_texts(version) if self.questionnaire_texts else None
+        ) or questionnaires.DEFAULT_TEXTS
+        body = questionnaire(version, texts)
+        body.pop("id")
+        query = f"url={body['url']}" + (f"&version={version}" if version else "")
+        self.add("Questionnaire", self.key_id(f"questionnaire/{version}"), body, if_none_exist=query)
+        return canonical(version)
+
+    def questionnaire_response(self) -> dict | None:
+        r = self.referral
+        if not r.answers:
+            return None  # a provider referral still waiting for the patient, or purged
+        qid = self.local_id("QuestionnaireResponse")
+        resource = {
+            "identifier": self.own_identifier(qid),
+            "questionnaire": self.questionnaire_ref(),
+            "status": "completed",
+            "subject": self.patient(),
+            "basedOn": [self.service_request_ref()],
+            "authored": stamp(r.submitted_at or r.created_at),
+            "author": self.patient(),
+            "source": self.patient(),
+            "item": response_items(r.answers, r.details or {}),
+        }
+        return self.add(
+            "QuestionnaireResponse", qid, resource, if_none_exist=f"identifier={codes.RESOURCE_ID}|{qid}"
+        )
+
+    def _observation(
+        self, name: str, value: dict, *, loinc=None, interpretation=None, components=(), qr=None
+    ):
+        r = self.referral
+        oid = self.local_id("Observation", name)
+        app_code, display = SCORE_CODES[name]
+        codings = ([coding(codes.LOINC, *loinc)] if loinc else []) + [coding(codes.SCORE, app_code, display)]
+        resource = {
+            "status": "final",
+            "category": [{"coding": [coding(codes.OBSERVATION_CATEGORY, "survey", "Survey")]}],
+            "code": {"coding": codings, "text": display},
+            "subject": self.patient(),
+            "basedOn": [self.service_request_ref()],
+            "effectiveDateTime": stamp(r.submitted_at or r.created_at),
+            **value,
+            "interpretation": interpretation or [],
+            "derivedFrom": [qr] if qr else [],
+            "component": list(components),
+        }
+        return self._own("Observation", oid, resource)
+
+    def observations(self, qr: dict | None) -> list[dict]:
+        r = self.referral
+        scores = r.scores or {}
+        answers = r.answers or {}
+        refs = []
+        for name, loinc, items in (
+            ("phq9", codes.PHQ9_TOTAL, codes.PHQ9_ITEMS),
+            ("gad7", codes.GAD7_TOTAL, codes.GAD7_ITEMS),
+        ):
+            score = scores.get(name)
+            if not score:
+                continue
+            components = [
+                {"code": {"coding": [coding(codes.LOINC, code)]}, "valueInteger": value}
+                for code, value in zip(items, answers.get(name) or [], strict=False)
+                if isinstance(value, int)
+            ]
+            band = [
+                {
+                    "coding": [
+                        coding(codes.SCORE_BAND, score["band"], score["band"].replace("_", " ").capitalize())
+                    ]
+                }
+            ]
+            refs.append(self._observation(name, {"valueInteger": score["total"]}, loinc=loinc,
+                                          interpretation=band, components=components, qr=qr))  # fmt: skip
+        if scores.get("pc_ptsd5"):
+            score = scores["pc_ptsd5"]
+            flag = ("POS", "Positive") if score["positive"] else ("NEG", "Negative")
+            refs.append(self._observation("pc_ptsd5", {"valueInteger": score["total"]},
+                                          interpretation=[{"coding": [coding(codes.INTERPRETATION, *flag)]}], qr=qr))  # fmt: skip
+        if scores.get("asq"):
+            result = scores["asq"]["result"]
+            flag = ("NEG", "Negative") if result == "negative" else ("POS", "Positive")
+            value = {
+                "valueCodeableConcept": {"coding": [coding(codes.ASQ_RESULT, result, ASQ_LABELS.get(result))]}
+            }
+            refs.append(
+                self._observation(
+                    "asq", value, interpretation=[{"coding": [coding(codes.INTERPRETATION, *flag)]}], qr=qr
+                )
+            )
+        pain = scores.get("pain_nrs")
+        if pain:
+            for part in ("current", "average", "worst"):
+                loinc = codes.PAIN_SEVERITY if part == "current" else None
+                refs.append(
+                    self._observation(f"pain_{part}", {"valueInteger": pain[part]}, loinc=loinc, qr=qr)
+                )
+        return refs
+
+    # --- findings, checklist, documents -------------------------------------------------------------
+    def detected_issues(self, findings, qr: dict | None) -> list[dict]:
+        refs = []
+        for finding in findings:
+            did = self.local_id("DetectedIssue", f"{finding.run_id}/{finding.code}")
+            mitigation = []
+            if finding.resolution:
+                mitigation.append(
+                    {
+                        "action": {
+                            "coding": [
+                                coding(
+                                    codes.FINDING_RESOLUTION,
+                                    finding.resolution,
+                                    RESOLUTION_LABELS.get(finding.resolution),
+                                )
+                            ],  # fmt: skip
+                            "text": finding.resolution_note or RESOLUTION_LABELS.get(finding.resolution),
+                        },
+                        "date": stamp(finding.resolved_at),
+                        "author": self.staff(finding.resolved_by.get_username(), finding.resolved_by)
+                        if finding.resolved_by
+                        else None,
+                    }
+                )
+            resource = {
+                "extension": [
+                    {"url": codes.EXT_GATE, "valueCode": finding.gate},
+                    {"url": codes.EXT_SEVERITY, "valueCode": finding.severity},
+                ],
+                "status": "final",
+                "code": {
+                    "coding": [coding(codes.FINDING, finding.code)],
+                    "text": finding.code.replace("_", " "),
+                },
+                "severity": codes.DETECTED_ISSUE_SEVERITY.get(finding.severity),
+                "patient": self.patient(),
+                "identifiedDateTime": stamp(finding.run.created_at),
+                "implicated": [self.service_request_ref()],
+                "evidence": [{"detail": [qr]}] if qr else [],
+                "detail": finding.reason,
+                "mitigation": mitigation,
+            }
+            refs.append(self._own("DetectedIssue", did, resource))
+        return refs
+
+    def tasks(self, items) -> list[dict]:
+        r = self.referral
+        refs = []
+        for item in items:
+            tid = self.local_id("Task", item.step_id)
+            if item.completed_by:
+                owner = self.staff(item.completed_by.get_username(), item.completed_by)
+            else:
+                owner = self.clinic_organization()
+            resource = {
+                "extension": [{"url": codes.EXT_GATE, "valueCode": item.gate}],
+                "status": codes.TASK_STATUS.get(item.status, "requested"),
+                "statusReason": {"text": item.reason} if item.reason else None,
+                "businessStatus": {
+                    "coding": [coding(codes.CLEARANCE_ITEM_STATUS, item.status, item.get_status_display())]
+                },
+                "intent": "order",
+                "priority": self.priority(),
+                "code": {
+                    "coding": [coding(codes.CLEARANCE_STEP, item.step_id, item.title)],
+                    "text": item.title,
+                },
+                "description": item.title,
+                "focus": self.service_request_ref(),
+                "basedOn": [self.service_request_ref()],
+                "for": self.patient(),
+                "authoredOn": stamp(r.submitted_at or r.created_at),
+                "lastModified": stamp(item.completed_at),
+                "performerType": [{"coding": [coding(codes.STEP_KIND, item.kind, item.get_kind_display())]}],
+                "owner": owner,
+                "note": [{"text": item.note}] if item.note else [],
+            }
+            refs.append(self._own("Task", tid, resource))
+        return refs
+
+    def _attachment(self, document) -> dict:
+        attachment = {
+            "contentType": document.content_type,
+            "title": document.original_name,
+            "size": document.size,
+            "creation": stamp(document.uploaded_at),
+        }
+        if self.inline_documents:
+            try:
+                with document.file.open("rb") as handle:
+                    content = handle.read()
+            except (FileNotFoundError, ValueError, OSError):
+                content = None
+            if content is not None:
+                attachment["data"] = base64.b64encode(content).decode("ascii")
+                # FHIR's Attachment.hash is the SHA-1 of the data, base64-encoded.
+                attachment["hash"] = base64.b64encode(hashlib.sha1(content).digest()).decode("ascii")  # noqa: S324
+                return attachment
+        if self.document_url:
+            attachment["url"] = self.document_url(document)
+        return attachment
+
+    def document_references(self, documents) -> list[dict]:
+        refs = []
+        for document in documents:
+            did = self.local_id("DocumentReference", str(document.pk))
+            resource = {
+                "status": "current",
+                "type": {"coding": [coding(codes.DOCUMENT_KIND, document.kind, document.get_kind_display())]},
+                "subject": self.patient(),
+                "date": stamp(document.uploaded_at),
+                "description": document.get_kind_display(),
+                "content": [{"attachment": self._attachment(document)}],
+                "context": {"related": [self.service_request_ref()]},
+            }
+            refs.append(self._own("DocumentReference", did, resource,
+                                  extra_ids=[{"system": codes.DOCUMENT_SHA256, "value": document.sha256}]))  # fmt: skip
+        return refs
+
+    # --- the decision ---------------------------------------------------------------------------------
+    def clearance_provenance(self, sources: list[dict], decline_event=None) -> None:
+        r = self.referral
+        snapshot = r.clearance_snapshot or {}
+        if snapshot.get("decided_by"):
+            data = json.dumps(snapshot, sort_keys=True, default=str).encode()
+            sid = self.local_id("DocumentReference", "clearance-snapshot")
+            snapshot_ref = self._own(
+                "DocumentReference",
+                sid,
+                {
+                    "status": "current",
+                    "type": {
+                        "coding": [coding(codes.DOCUMENT_KIND, "clearance_snapshot", "Clearance snapshot")]
+                    },
+                    "subject": self.patient(),
+                    "date": snapshot.get("decided_at"),
+                    "description": "Checklist, findings and scores as they stood when the referral was cleared",
+                    "content": [
+                        {
+                            "attachment": {
+                                "contentType": "application/json",
+                                "title": "Clearance snapshot",
+                                "data": base64.b64encode(data).decode("ascii"),
+                            }
+                        }
+                    ],
+                    "context": {"related": [self.service_request_ref()]},
+                },
+            )
+            self.add(
+                "Provenance",
+                self.local_id("Provenance", "cleared"),
+                {
+                    "target": [self.service_request_ref()],
+                    "occurredDateTime": snapshot.get("decided_at"),
+                    "recorded": snapshot.get("decided_at"),
+                    "activity": {"coding": [coding(codes.DECISION, "cleared", "Cleared for treatment")]},
+                    "agent": [
+                        {
+                            "type": {"coding": [coding(codes.PROVENANCE_AGENT_TYPE, "author", "Author")]},
+                            "who": self.staff(snapshot["decided_by"]),
+                            "onBehalfOf": self.clinic_organization(),
+                        }
+                    ],
+                    "entity": [{"role": "source", "what": ref} for ref in [snapshot_ref, *sources]],
+                },
+            )
+        if decline_event is not None:
+            actor = decline_event.actor
+            self.add(
+                "Provenance",
+                self.local_id("Provenance", "declined"),
+                {
+                    "target": [self.service_request_ref()],
+                    "occurredDateTime": stamp(decline_event.created_at),
+                    "recorded": stamp(decline_event.created_at),
+                    "reason": [{"text": decline_event.message}] if decline_event.message else [],
+                    "activity": {"coding": [coding(codes.DECISION, "declined", "Declined (not eligible)")]},
+                    "agent": [
+                        {
+                            "type": {"coding": [coding(codes.PROVENANCE_AGENT_TYPE, "author", "Author")]},
+                            "who": self.staff(actor.get_username(), actor)
+                            if actor
+                            else self.clinic_organization(),
+                            "onBehalfOf": self.clinic_organization(),
+                        }
+                    ],
+                    "entity": [{"role": "source", "what": ref} for ref in sources],
+                },
+            )
