@@ -13,6 +13,10 @@ from referrals.fhir import codes
 from referrals.fhir.questionnaire import questionnaire
 from referrals.fhir.resources import Entry, ReferralGraph
 
+# Entries are listed in this order (the referral, its people, its answers, then the rest).
+ORDER = ("ServiceRequest", "Patient", "Practitioner", "PractitionerRole", "Organization", "Questionnaire",
+         "QuestionnaireResponse", "Observation", "DetectedIssue", "Task", "DocumentReference", "Provenance")  # fmt: skip
+
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -24,7 +28,7 @@ class ExportOptions:
 
 def referral_entries(referral, options: ExportOptions, *, style: str = "urn") -> list[Entry]:
     """Every resource of one referral, in a readable order (ServiceRequest first)."""
-    from referrals.models import Finding, ReferralEvent
+    from referrals.models import ContraindicationRule, Finding, ReferralEvent
 
     graph = ReferralGraph(
         referral=referral,
@@ -33,6 +37,7 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
         inline_documents=options.inline_documents,
         document_url=options.document_url,
         questionnaire_texts=options.questionnaire_texts,
+        finding_titles=dict(ContraindicationRule.objects.values_list("code", "title")),
     )
     findings = (
         Finding.objects.filter(referral=referral, run__current=True)
@@ -47,8 +52,7 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
             ReferralEvent.objects.filter(referral=referral, kind="declined").select_related("actor").last()
         )
 
-    # The ServiceRequest is built last (it lists what supports it) but placed first.
-    sr_key = ("ServiceRequest", graph.service_request_id())
+    # The ServiceRequest is built last (it lists what supports it) but placed first (ORDER).
     graph.patient()
     qr = graph.questionnaire_response()
     observations = graph.observations(qr)
@@ -58,7 +62,7 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
     graph.clearance_provenance([*issues, *tasks, *observations], decline_event=decline)
     graph.service_request([ref for ref in [qr, *observations, *docs] if ref])
     entries = list(graph.entries.values())
-    entries.sort(key=lambda e: 0 if (e.resource_type, e.id) == sr_key else 1)
+    entries.sort(key=lambda e: ORDER.index(e.resource_type) if e.resource_type in ORDER else len(ORDER))
     return entries
 
 

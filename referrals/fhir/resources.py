@@ -73,6 +73,7 @@ class ReferralGraph:
     inline_documents: bool = True
     document_url: Any = None  # callable(Document) -> absolute staff URL, for documents by reference
     questionnaire_texts: Any = None  # callable(version) -> wording texts
+    finding_titles: dict = field(default_factory=dict)  # finding code -> the rule's title
     entries: dict = field(default_factory=dict)
 
     # --- ids and references -----------------------------------------------------------------
@@ -168,7 +169,8 @@ class ReferralGraph:
     def requester(self) -> dict:
         """A provider referral's clinician (Practitioner, NPI) at their practice (Organization)."""
         referrer = self.referral.referrer
-        pid = self.key_id(f"referrer/{referrer.pk}/Practitioner")
+        # One clinician is one Practitioner, whichever referral names them; practice and role are as given.
+        pid = self.key_id(f"npi/{referrer.npi}")
         self.add(
             "Practitioner",
             pid,
@@ -185,7 +187,7 @@ class ReferralGraph:
             },
             if_none_exist=f"identifier={codes.NPI}|{referrer.npi}",
         )
-        oid = self.key_id(f"referrer/{referrer.pk}/Organization")
+        oid = self.local_id("Organization", "referrer")
         organization = self._own(
             "Organization",
             oid,
@@ -198,7 +200,7 @@ class ReferralGraph:
                 ],
             },
         )
-        role_id = self.key_id(f"referrer/{referrer.pk}/PractitionerRole")
+        role_id = self.local_id("PractitionerRole", "referrer")
         return self._own(
             "PractitionerRole",
             role_id,
@@ -430,8 +432,8 @@ class ReferralGraph:
                 ],
                 "status": "final",
                 "code": {
-                    "coding": [coding(codes.FINDING, finding.code)],
-                    "text": finding.code.replace("_", " "),
+                    "coding": [coding(codes.FINDING, finding.code, self.finding_titles.get(finding.code))],
+                    "text": self.finding_titles.get(finding.code) or finding.code.replace("_", " "),
                 },
                 "severity": codes.DETECTED_ISSUE_SEVERITY.get(finding.severity),
                 "patient": self.patient(),

@@ -23,6 +23,9 @@ from referrals.models import Document, Referral
 EXAMPLE_LETTER = b"Fictional referral letter for the FHIR example. No real person.\n"
 
 
+EXAMPLE_REFERENCE = "DEM-XMP-FHR"
+
+
 class _Rollback(Exception):
     pass
 
@@ -45,6 +48,9 @@ def example_bundle(now: datetime) -> dict:
             referral, _token = demo.provider_referral(
                 first_name="Jordan", last_name="Example", indication="trd"
             )
+            # A fixed reference code keeps the example's ids the same from one regeneration to the next.
+            Referral.objects.filter(pk=referral.pk).update(reference=EXAMPLE_REFERENCE)
+            referral.refresh_from_db()
             document = Document(referral=referral, kind=Document.Kind.REFERRAL_LETTER, original_name="letter.txt",
                                 content_type="text/plain", size=len(EXAMPLE_LETTER),
                                 sha256=hashlib.sha256(EXAMPLE_LETTER).hexdigest())  # fmt: skip
