@@ -95,6 +95,28 @@ def _choice_systems() -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
 
 
 CHOICES = _choice_systems()
+
+# The intake's other answers that matter to a clinician (Referral.details): not screening keys, so
+# they sit in one extra group after them. Payment, consent and contact preferences are not here.
+DETAILS_GROUP = "intake_details"
+DETAIL_ITEMS = (
+    # (linkId, type, label)
+    ("medication_list", "text", "Medicines taken (the patient's own list)"),
+    ("allergies", "text", "Allergies to medicines, foods or latex"),
+    ("duration", "string", "How long the problem has lasted"),
+    ("treatments_tried", "text", "Treatments tried"),
+    ("goals", "text", "What the patient would most like to change"),
+    (
+        "depression_history.antidepressant_trials",
+        "string",
+        "Antidepressants taken at full dose for 6 weeks or more",
+    ),
+    ("depression_history.augmentation", "boolean", "A second medicine added to boost an antidepressant"),
+    ("depression_history.ect", "boolean", "Electroconvulsive therapy (ECT)"),
+    ("depression_history.tms", "boolean", "Transcranial magnetic stimulation (TMS)"),
+    ("depression_history.prior_ketamine", "string", "Ketamine or esketamine treatment before"),
+    ("depression_history.therapy", "boolean", "Talking therapy for depression"),
+)
 GROUP_KEYS = ("phq9", "gad7", "pc_ptsd5", "asq")
 ASQ_PARTS = ("q1", "q2", "q3", "q4", "acuity")
 
@@ -215,6 +237,14 @@ def questionnaire(version: str, texts: dict) -> dict:
             if key in MULTI_CHOICE_KEYS:
                 item["repeats"] = True
         items.append(item)
+    items.append(
+        {
+            "linkId": DETAILS_GROUP,
+            "type": "group",
+            "text": "Other intake answers",
+            "item": [{"linkId": link, "type": kind, "text": label} for link, kind, label in DETAIL_ITEMS],
+        }
+    )
     return {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(version),
@@ -298,8 +328,26 @@ def _group_item(key: str, value: Any, details: dict) -> dict:
     return group
 
 
+def _detail(details: dict, link: str) -> object:
+    value = details
+    for part in link.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _details_group(details: dict) -> dict | None:
+    items = []
+    for link, kind, label in DETAIL_ITEMS:
+        value = _detail(details, link)
+        if kind == "boolean" and isinstance(value, bool):
+            items.append({"linkId": link, "text": label, "answer": [{"valueBoolean": value}]})
+        elif kind != "boolean" and isinstance(value, str) and value.strip():
+            items.append({"linkId": link, "text": label, "answer": [{"valueString": value}]})
+    return {"linkId": DETAILS_GROUP, "text": "Other intake answers", "item": items} if items else None
+
+
 def response_items(answers: dict, details: dict | None = None) -> list[dict]:
-    """One item per answer key present in `answers`, in the Questionnaire's order."""
+    """One item per answer key present in `answers`, in the Questionnaire's order, then the details."""
     details = details or {}
     ordered = [key for key in screening.ANSWER_KEYS if key in answers]
     items = []
@@ -308,6 +356,9 @@ def response_items(answers: dict, details: dict | None = None) -> list[dict]:
             items.append(_group_item(key, answers[key], details))
         else:
             items.append(_plain_item(key, answers[key]))
+    extra = _details_group(details)
+    if extra:
+        items.append(extra)
     return items
 
 
@@ -328,6 +379,8 @@ def answers_from_response(response: dict) -> dict:
     answers: dict[str, Any] = {}
     for item in response.get("item", []):
         key = item["linkId"]
+        if key == DETAILS_GROUP:
+            continue
         if item_type(key) == "group":
             parts = [sub for sub in item.get("item", []) if not sub["linkId"].endswith(".none")]
             if key in ("phq9", "gad7"):

@@ -112,7 +112,27 @@ class RoundTripTests:
         response = only(make_bundle(referral), "QuestionnaireResponse")
         stored = {key: referral.answers[key] for key in screening.ANSWER_KEYS if key in referral.answers}
         assert answers_from_response(response) == stored
-        assert [item["linkId"] for item in response["item"]] == list(stored)
+        assert [item["linkId"] for item in response["item"] if item["linkId"] != "intake_details"] == list(
+            stored
+        )
+
+    def test_the_intake_details_a_clinician_needs_are_in_the_response(self, db):
+        from tests.intake_flow import submit_directly
+
+        referral = submit_directly(marker="Qzdetail")
+        Referral.objects.filter(pk=referral.pk).update(
+            details={**referral.details, "allergies": "Penicillin", "phq9_difficulty": 2,
+                     "depression_history": {"ect": False, "antidepressant_trials": "3_plus"}}
+        )  # fmt: skip
+        response = only(make_bundle(Referral.objects.get(pk=referral.pk)), "QuestionnaireResponse")
+        details = {i["linkId"]: i["answer"][0] for i in response["item"][-1]["item"]}
+        assert response["item"][-1]["linkId"] == "intake_details"
+        assert details["medication_list"] == {"valueString": "Qzdetail pills"}
+        assert details["allergies"] == {"valueString": "Penicillin"}
+        assert details["depression_history.ect"] == {"valueBoolean": False}
+        assert details["depression_history.antidepressant_trials"] == {"valueString": "3_plus"}
+        phq9 = next(i for i in response["item"] if i["linkId"] == "phq9")["item"]
+        assert phq9[-1] == {"linkId": "phq9_difficulty", "answer": [{"valueInteger": 2}]}
 
     def test_the_rich_answers_reach_every_kind_of_item(self, referrals_of_every_shape):
         referral = referrals_of_every_shape["self"]

@@ -29,7 +29,7 @@ class PublishedQuestionnaireTests:
     def test_it_is_valid_and_has_one_item_per_answer_key(self):
         name, resource = questionnaire_file()
         validate(resource)
-        assert [item["linkId"] for item in resource["item"]] == list(screening.ANSWER_KEYS)
+        assert [item["linkId"] for item in resource["item"]] == [*screening.ANSWER_KEYS, "intake_details"]
         phq9 = next(item for item in resource["item"] if item["linkId"] == "phq9")
         assert phq9["code"][0]["code"] == "44249-1" and len(phq9["item"]) == 10  # 9 items and the difficulty
 
