@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from referrals.fhir import codes
+from referrals.fhir import clinical, codes
 from referrals.fhir.questionnaire import questionnaire
 from referrals.fhir.resources import Entry, ReferralGraph
 
@@ -55,11 +55,11 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
     # The ServiceRequest is built last (it lists what supports it) but placed first (ORDER).
     graph.patient()
     qr = graph.questionnaire_response()
-    observations = graph.observations(qr)
-    issues = graph.detected_issues(findings, qr)
-    tasks = graph.tasks(items)
-    docs = graph.document_references(documents)
-    graph.clearance_provenance([*issues, *tasks, *observations], decline_event=decline)
+    observations = clinical.observations(graph, qr)
+    issues = clinical.detected_issues(graph, findings, qr)
+    tasks = clinical.tasks(graph, items)
+    docs = clinical.document_references(graph, documents)
+    clinical.clearance_provenance(graph, [*issues, *tasks, *observations], decline_event=decline)
     graph.service_request([ref for ref in [qr, *observations, *docs] if ref])
     entries = list(graph.entries.values())
     entries.sort(key=lambda e: ORDER.index(e.resource_type) if e.resource_type in ORDER else len(ORDER))
