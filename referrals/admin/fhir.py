@@ -26,7 +26,7 @@ def download_view(request, pk, *, model_admin):
     """The referral as a FHIR transaction Bundle (documents inline), recorded as a read."""
     if not request.user.has_perm(workflow.REVIEW_PERM):
         raise PermissionDenied
-    referral = get_object_or_404(model_admin.model.objects.select_related("referrer"), pk=pk)
+    referral = get_object_or_404(bundle.with_related(model_admin.model.objects), pk=pk)
     now = timezone.now()
     data = bundle.transaction_bundle(referral, export.options(inline_documents=True), now=now)
     ReferralEvent.objects.create(

@@ -24,11 +24,25 @@ class ExportOptions:
     inline_documents: bool = True
     document_url: Callable[[Any], str] | None = None
     questionnaire_texts: Callable[[str], dict | None] | None = None
+    finding_titles: dict | None = None  # finding code -> rule title; read once per export when given
+
+
+def with_related(queryset):
+    """A Referral queryset with everything the export reads prefetched (a few queries per batch)."""
+    from django.db.models import Prefetch
+
+    from referrals.models import ClearanceItem, Finding
+
+    return queryset.select_related("referrer").prefetch_related(
+        Prefetch("findings", queryset=Finding.objects.select_related("run", "resolved_by")),
+        Prefetch("checklist", queryset=ClearanceItem.objects.select_related("completed_by")),
+        "documents",
+    )
 
 
 def referral_entries(referral, options: ExportOptions, *, style: str = "urn") -> list[Entry]:
     """Every resource of one referral, in a readable order (ServiceRequest first)."""
-    from referrals.models import ContraindicationRule, Finding, ReferralEvent
+    from referrals.models import ContraindicationRule, ReferralEvent
 
     graph = ReferralGraph(
         referral=referral,
@@ -37,15 +51,14 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
         inline_documents=options.inline_documents,
         document_url=options.document_url,
         questionnaire_texts=options.questionnaire_texts,
-        finding_titles=dict(ContraindicationRule.objects.values_list("code", "title")),
+        finding_titles=options.finding_titles
+        if options.finding_titles is not None
+        else dict(ContraindicationRule.objects.values_list("code", "title")),
     )
-    findings = (
-        Finding.objects.filter(referral=referral, run__current=True)
-        .select_related("run", "resolved_by")
-        .order_by("position")
-    )
-    items = referral.checklist.select_related("completed_by").order_by("order", "id")
-    documents = referral.documents.order_by("uploaded_at", "id")
+    # .all() so that rows prefetched by with_related() are used (a bulk export reads them in batches).
+    findings = sorted((f for f in referral.findings.all() if f.run.current), key=lambda f: f.position)
+    items = sorted(referral.checklist.all(), key=lambda i: (i.order, i.id))
+    documents = sorted(referral.documents.all(), key=lambda d: (d.uploaded_at, d.id))
     decline = None
     if referral.status == referral.Status.NOT_ELIGIBLE:
         decline = (

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from referrals import audit, questionnaires
 from referrals.fhir.bundle import ExportOptions
-from referrals.models import AccessEvent, QuestionnaireText, ReferralEvent
+from referrals.models import AccessEvent, ContraindicationRule, QuestionnaireText, ReferralEvent
 
 FHIR_JSON = "application/fhir+json"
 
@@ -30,11 +30,20 @@ def document_url(document) -> str:
 
 
 def options(*, inline_documents: bool = True) -> ExportOptions:
+    """Options for one export; the wording versions and rule titles are read once, not per referral."""
+    wording: dict[str, dict | None] = {}
+
+    def texts(version: str) -> dict | None:
+        if version not in wording:
+            wording[version] = questionnaire_texts(version)
+        return wording[version]
+
     return ExportOptions(
         clinic=settings.CLINIC,
         inline_documents=inline_documents,
         document_url=document_url,
-        questionnaire_texts=questionnaire_texts,
+        questionnaire_texts=texts,
+        finding_titles=dict(ContraindicationRule.objects.values_list("code", "title")),
     )
 
 

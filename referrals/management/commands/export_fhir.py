@@ -95,19 +95,21 @@ class Command(BaseCommand):
         in_range = Q(created_at__gte=start, created_at__lt=end) | Q(
             status_changed_at__gte=start, status_changed_at__lt=end
         )
-        referrals = list(
-            Referral.objects.filter(in_range, purged_at__isnull=True)
-            .select_related("referrer")
-            .order_by("pk")
-        )
+        queryset = Referral.objects.filter(in_range, purged_at__isnull=True).order_by("pk")
         folder = private_folder(out)
+        referrals = []  # what was exported, kept light (pk and reference) for the record of reads
+
+        def each_referral():
+            # In batches, each with its findings, checklist and documents prefetched.
+            for referral in bundle.with_related(queryset).iterator(chunk_size=500):
+                referrals.append(Referral(pk=referral.pk, reference=referral.reference))
+                yield referral
 
         counts: dict[str, int] = {}
         files = {}
         try:
-            for resource_type, resource in bundle.bulk_stream(
-                referrals, export.options(inline_documents=inline_documents)
-            ):
+            options = export.options(inline_documents=inline_documents)
+            for resource_type, resource in bundle.bulk_stream(each_referral(), options):
                 if resource_type not in files:
                     files[resource_type] = _open_private(folder / f"{resource_type}.ndjson")
                 files[resource_type].write(

@@ -56,6 +56,25 @@ class DownloadTests:
         assert read.user == coordinator and read.object_type == "fhir:bundle" and read.row_count == 1
         assert ReferralEvent.objects.filter(referral=referral, kind="exported", actor=coordinator).exists()
 
+    def test_queries_do_not_grow_with_findings_and_checklist(self, staff_client, coordinator, make_referral):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client = staff_client(coordinator)
+        plain = make_referral("cleared")
+        busy = make_referral("cleared", sleep_apnea=True, glaucoma=True, seizures=True, medications=["maoi", "glp1"],
+                             heart_conditions=["valve"], alcohol_heavy=True)  # fmt: skip
+        assert (
+            busy.findings.count() >= plain.findings.count() + 5
+            and busy.checklist.count() > plain.checklist.count()
+        )
+        counts = []
+        for referral in (plain, busy):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(fhir_url(referral)).status_code == 200
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
+
     def test_the_review_page_offers_the_download(self, staff_client, coordinator, make_referral):
         referral = make_referral("submitted")
         page = staff_client(coordinator).get(change_url(referral)).content.decode()
