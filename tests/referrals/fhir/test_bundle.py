@@ -324,6 +324,15 @@ class MappingTests:
         assert linked["url"].endswith(f"/staff/documents/{document.pk}/download/")
         assert linked["contentType"] == "application/pdf" and linked["size"] == len(content)
 
+    def test_a_document_whose_file_is_gone_is_linked_instead(self, referrals_of_every_shape):
+        referral = referrals_of_every_shape["provider"]
+        document = referral.documents.get()
+        document.file.storage.delete(document.file.name)
+        attachment = only(make_bundle(referral), "DocumentReference")["content"][0]["attachment"]
+        assert "data" not in attachment and attachment["url"].endswith(
+            f"/staff/documents/{document.pk}/download/"
+        )
+
     def test_a_purged_referral_still_exports_without_identity(self, coordinator, clinician):
         referral = demo.make_referral(
             "withdrawn", coordinator=coordinator, clinician=clinician, first_name="Qzpurge"
