@@ -131,6 +131,22 @@ class ExportFhirTests:
         with pytest.raises(CommandError, match="already holds an export"):
             run("--since", "2026-01-01", "--out", str(used))
 
+    def test_the_demo_data_exports_as_valid_ndjson(self, tmp_path):
+        call_command("seed_demo", "--allow-outside-development", stdout=io.StringIO())
+        seeded = Referral.objects.count()
+        output = run("--since", "2000-01-01", "--out", str(tmp_path / "demo"))
+        files = read_ndjson(tmp_path / "demo")
+        every_id = {f"{t}/{r['id']}" for t, resources in files.items() for r in resources}
+        for resources in files.values():
+            for resource in resources:
+                validate(resource)
+                assert set(references(resource)) <= every_id
+        statuses = {e["valueCode"] for r in files["ServiceRequest"] for e in r["extension"]}
+        assert statuses == set(
+            Referral.objects.values_list("status", flat=True)
+        )  # every status seeded is there
+        assert len(files["ServiceRequest"]) == seeded and f"Exported {seeded} referral(s)" in output
+
     def test_refuses_published_folders(self, settings):
         with pytest.raises(CommandError, match="published or committed"):
             run("--since", "2026-01-01", "--out", str(settings.BASE_DIR / "docs" / "export"))
