@@ -25,6 +25,11 @@ from referrals.fhir.questionnaire import (
 ID_NAMESPACE = uuid.UUID("0f9b7c3e-5a4d-4e8f-9d2b-7c1e6a3f8b21")
 
 
+def telecom(*points: tuple[str, str | None]) -> list[dict]:
+    """ContactPoints for the values given (a system without a value says nothing)."""
+    return [{"system": system, "value": value} for system, value in points if value]
+
+
 @dataclass
 class Entry:
     resource_type: str
@@ -90,7 +95,7 @@ class ReferralGraph:
     def patient(self) -> dict:
         r = self.referral
         pid = self.local_id("Patient")
-        if (("Patient", pid)) in self.entries:
+        if ("Patient", pid) in self.entries:
             return self.ref("Patient", pid)
         resource: dict[str, Any] = {"active": True}
         if r.purged_at is None:
@@ -100,10 +105,7 @@ class ReferralGraph:
                 names.append({"use": "usual", "given": [details["preferred_name"]]})
             resource["name"] = names
             resource["birthDate"] = stamp(r.date_of_birth)
-            resource["telecom"] = [
-                {"system": "email", "value": r.email},
-                {"system": "phone", "value": r.phone},
-            ]
+            resource["telecom"] = telecom(("email", r.email), ("phone", r.phone))
             emergency = details.get("emergency_contact") or {}
             if isinstance(emergency, dict) and emergency.get("name"):
                 resource["contact"] = [
@@ -114,7 +116,7 @@ class ReferralGraph:
                             }
                         ],
                         "name": {"text": emergency["name"]},
-                        "telecom": [{"system": "phone", "value": emergency.get("phone")}],
+                        "telecom": telecom(("phone", emergency.get("phone"))),
                     }
                 ]
         return self._own("Patient", pid, resource)
@@ -128,11 +130,11 @@ class ReferralGraph:
             {
                 "active": True,
                 "name": clinic.get("name"),
-                "telecom": [
-                    {"system": "phone", "value": clinic.get("phone")},
-                    {"system": "fax", "value": clinic.get("fax")},
-                    {"system": "email", "value": clinic.get("email")},
-                ],
+                "telecom": telecom(
+                    ("phone", clinic.get("phone")),
+                    ("fax", clinic.get("fax")),
+                    ("email", clinic.get("email")),
+                ),
                 "address": [{"line": list(clinic.get("address_lines") or [])}],
             },
         )
@@ -161,11 +163,11 @@ class ReferralGraph:
                 "identifier": [{"system": codes.NPI, "value": referrer.npi}],
                 "active": True,
                 "name": [{"text": referrer.name}],
-                "telecom": [
-                    {"system": "phone", "value": referrer.phone},
-                    {"system": "fax", "value": referrer.fax},
-                    {"system": "email", "value": referrer.email},
-                ],
+                "telecom": telecom(
+                    ("phone", referrer.phone),
+                    ("fax", referrer.fax),
+                    ("email", referrer.email),
+                ),
                 "qualification": [{"code": {"text": referrer.credentials}}],
             },
             if_none_exist=f"identifier={codes.NPI}|{referrer.npi}",
@@ -177,10 +179,10 @@ class ReferralGraph:
             {
                 "active": True,
                 "name": referrer.practice,
-                "telecom": [
-                    {"system": "phone", "value": referrer.phone},
-                    {"system": "fax", "value": referrer.fax},
-                ],
+                "telecom": telecom(
+                    ("phone", referrer.phone),
+                    ("fax", referrer.fax),
+                ),
             },
         )
         role_id = self.local_id("PractitionerRole", "referrer")
@@ -191,10 +193,10 @@ class ReferralGraph:
                 "active": True,
                 "practitioner": self.ref("Practitioner", pid, referrer.name),
                 "organization": organization,
-                "telecom": [
-                    {"system": "phone", "value": referrer.phone},
-                    {"system": "email", "value": referrer.email},
-                ],
+                "telecom": telecom(
+                    ("phone", referrer.phone),
+                    ("email", referrer.email),
+                ),
             },
         )
 
