@@ -151,13 +151,16 @@ def _copy_workflow_event(sender, instance: ReferralEvent, created: bool, raw=Fal
     )
 
 
-def record_access(request, action: str, referral: Referral | None = None, obj=None, *, count=None):
+def record_access(
+    request, action: str, referral: Referral | None = None, obj=None, *, count=None, object_type=""
+):
     """Record that a staff member read patient data: a review page, a document, an export.
 
     `action` is one of `AccessEvent.Action` (e.g. "view_referral", "download_document", "export");
     `obj` is what was read (e.g. the Document), `count` how many referrals an export held. Stores
     no PHI: the user, the time, the reference code, the object's type and id, and the path without
-    its query string (staff searches can carry names).
+    its query string (staff searches can carry names). `object_type` names what was read when it is
+    not a model row (e.g. "fhir:bundle").
     """
     if referral is None and obj is not None:
         referral = referral_of(obj)
@@ -169,8 +172,33 @@ def record_access(request, action: str, referral: Referral | None = None, obj=No
         action=str(action)[:40],
         referral=referral,
         referral_reference=referral.reference if referral is not None else "",
-        object_type=obj._meta.label_lower if obj is not None else "",
+        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
         row_count=count,
         path=request.path[:200],
+    )
+
+
+def record_bulk_access(action: str, referrals, *, user=None, username: str, path: str, object_type: str = ""):
+    """Record a read of every referral in a bulk export made outside a request (a management command).
+
+    One AccessEvent per referral, each with the export's total in `row_count`; no PHI (`path` names
+    the command, `username` who ran it).
+    """
+    referrals = list(referrals)
+    return AccessEvent.objects.bulk_create(
+        [
+            AccessEvent(
+                user=user,
+                username=username[:150],
+                action=str(action)[:40],
+                referral=referral,
+                referral_reference=referral.reference,
+                object_type=object_type,
+                row_count=len(referrals),
+                path=path[:200],
+            )
+            for referral in referrals
+        ],
+        batch_size=1000,
     )

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from referrals import admin_views, workflow
-from referrals.admin import assisted, queue, reporting
+from referrals.admin import assisted, fhir, queue, reporting
 from referrals.admin.review import indication_labels, review_context
 from referrals.audit import record_access
 from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
@@ -269,6 +269,16 @@ class ReferralAdmin(admin.ModelAdmin):
                 "<int:pk>/summary/",
                 wrap(partial(reporting.summary_view, model_admin=self)),
                 name="{}_{}_summary".format(*info),
+            ),
+            path(
+                "<int:pk>/fhir/",
+                wrap(partial(fhir.download_view, model_admin=self)),
+                name="{}_{}_fhir".format(*info),
+            ),
+            path(
+                "fhir/questionnaires/",
+                wrap(partial(fhir.questionnaires_view, model_admin=self)),
+                name="{}_{}_fhir_questionnaires".format(*info),
             ),
             path(
                 "export/",

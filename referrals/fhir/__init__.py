@@ -1,0 +1,1 @@
+"""Referrals as FHIR R4: builders (model rows -> plain dicts) for a Bundle, Bulk Data and Questionnaires."""

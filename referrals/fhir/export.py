@@ -1,0 +1,77 @@
+"""Django glue for the FHIR export: options from settings, the wording versions, the recorded read."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from referrals import audit, questionnaires
+from referrals.fhir.bundle import ExportOptions
+from referrals.models import AccessEvent, ContraindicationRule, QuestionnaireText, ReferralEvent
+
+FHIR_JSON = "application/fhir+json"
+
+
+def questionnaire_texts(version: str) -> dict | None:
+    row = QuestionnaireText.objects.filter(version=version).first()
+    if row is not None:
+        return row.texts
+    return questionnaires.DEFAULT_TEXTS if version == questionnaires.DEFAULT_VERSION else None
+
+
+def questionnaire_versions() -> list[tuple[str, dict]]:
+    """Every wording version the clinic has used, oldest first (the default when there is none)."""
+    rows = [(row.version, row.texts) for row in QuestionnaireText.objects.order_by("id")]
+    return rows or [(questionnaires.DEFAULT_VERSION, questionnaires.DEFAULT_TEXTS)]
+
+
+def document_url(document) -> str:
+    return f"{settings.SITE_URL}{reverse('referrals:document-download', args=[document.pk])}"
+
+
+def options(*, inline_documents: bool = True) -> ExportOptions:
+    """Options for one export; the wording versions and rule titles are read once, not per referral."""
+    wording: dict[str, dict | None] = {}
+
+    def texts(version: str) -> dict | None:
+        if version not in wording:
+            wording[version] = questionnaire_texts(version)
+        return wording[version]
+
+    return ExportOptions(
+        clinic=settings.CLINIC,
+        inline_documents=inline_documents,
+        document_url=document_url,
+        questionnaire_texts=texts,
+        finding_titles=dict(ContraindicationRule.objects.values_list("code", "title")),
+    )
+
+
+def record_export(referrals, *, user=None, username: str, path: str) -> None:
+    """Record a bulk FHIR export as a read of every referral in it, and on each one's timeline."""
+    referrals = list(referrals)
+    audit.record_bulk_access(
+        AccessEvent.Action.EXPORT,
+        referrals,
+        user=user,
+        username=username,
+        path=path,
+        object_type="fhir:ndjson",
+    )
+    ReferralEvent.objects.bulk_create(
+        [
+            ReferralEvent(
+                referral=referral,
+                kind="exported",
+                actor=user,
+                data={"rows": len(referrals), "format": "fhir-ndjson"},
+            )
+            for referral in referrals
+        ],
+        batch_size=1000,
+    )
+
+
+def filename(referral, now: datetime) -> str:
+    # The reference code only: never a name in a file name.
+    return f"referral-{referral.reference}-fhir-{now:%Y%m%d}.json"
