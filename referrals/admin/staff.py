@@ -1,0 +1,417 @@
+"""The clinic's own staff pages, and Django's stock user, group and authenticator admins locked away.
+
+The clinic admin creates staff, proposes and withdraws roles, deactivates and resets sign-in here;
+every rule lives in referrals/staff_accounts.py. Django's user and group admin stays for superusers
+only; the authenticator-device admins (which show keys and QR codes) answer 403 to everyone. Each
+refused attempt (a forbidden field posted, one's own account, a superuser, a stock admin URL) is a
+403 with a row in the audit trail.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from referrals import staff_accounts
+from referrals.models import RoleGrant, StaffAccount
+from referrals.staff_accounts import StaffRuleError
+
+# Fields no staff page ever accepts: posting one is an attempt to escalate.
+FORBIDDEN_FIELDS = frozenset(
+    {
+        "is_superuser",
+        "is_staff",
+        "user_permissions",
+        "groups",
+        "password",
+        "password1",
+        "password2",
+        "usable_password",
+        "otp_device",
+        "key",
+    }
+)
+
+
+def _refuse_forbidden_fields(request, target=None, *, also=()) -> None:
+    posted = FORBIDDEN_FIELDS.union(also).intersection(request.POST.keys())
+    if posted:
+        staff_accounts.refuse(request.user, "posted_" + "_".join(sorted(posted)), target, path=request.path)
+
+
+def _is_signed_in_staff(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and user.is_verified()
+
+
+def _locked(view, allow):
+    """Wrap an admin URL: signed-in staff that `allow` refuses get 403 and an audit row."""
+
+    def locked_view(request, *args, **kwargs):
+        # Anyone not signed in goes through the admin's own check (the sign-in page).
+        if _is_signed_in_staff(request) and not allow(request.user):
+            staff_accounts.refuse(request.user, "stock_admin_url", path=request.path)
+        return view(request, *args, **kwargs)
+
+    return locked_view
+
+
+class LockedAdminMixin:
+    """Every URL of this model admin is refused to users `allowed` says no to."""
+
+    @staticmethod
+    def allowed(user) -> bool:
+        return user.is_superuser
+
+    def has_module_permission(self, request):
+        return self.allowed(request.user) and super().has_module_permission(request)
+
+    def get_urls(self):
+        return [
+            URLPattern(p.pattern, _locked(p.callback, self.allowed), p.default_args, p.name)
+            for p in super().get_urls()
+        ]
+
+
+class NobodyAdminMixin(LockedAdminMixin):
+    """Authenticator devices: their admin shows keys and QR codes, so nobody opens it (superusers
+    on the server have manage.py)."""
+
+    @staticmethod
+    def allowed(user) -> bool:
+        return False
+
+
+def _lock_registered(model, mixin) -> None:
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None:
+        return
+    admin.site.unregister(model)
+    locked = type(f"Locked{type(model_admin).__name__}", (mixin, type(model_admin)), {})
+    admin.site.register(model, locked)
+
+
+_lock_registered(get_user_model(), LockedAdminMixin)
+_lock_registered(Group, LockedAdminMixin)
+_lock_registered(TOTPDevice, NobodyAdminMixin)
+_lock_registered(StaticDevice, NobodyAdminMixin)
+
+
+# --- Forms ---------------------------------------------------------------------------------------------
+
+
+class StaffCreateForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @ . + - _ only. The person signs in with it.",
+    )
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(
+        label="Work email address",
+        help_text="The set-password link goes here. It cannot be changed later: a new address needs a new account.",
+    )
+    roles = forms.MultipleChoiceField(
+        choices=RoleGrant.Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The clinician role starts only when a clinician other than you confirms it.",
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken. Choose another one.")
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account already uses this address.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=RoleGrant.Role.choices)
+
+
+# --- Staff accounts -----------------------------------------------------------------------------------
+
+
+@admin.register(StaffAccount)
+class StaffAccountAdmin(admin.ModelAdmin):
+    """Staff accounts: a list, a create form and a page per person with its actions."""
+
+    def has_module_permission(self, request):
+        return staff_accounts.can_manage_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return staff_accounts.can_manage_staff(request.user)
+
+    def has_add_permission(self, request):
+        return staff_accounts.can_manage_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return staff_accounts.can_manage_staff(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the audit trail points at these rows
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("", wrap(self.list_view), name="referrals_staffaccount_changelist"),
+            path("add/", wrap(self.create_view), name="referrals_staffaccount_add"),
+            path("<int:pk>/change/", wrap(self.account_view), name="referrals_staffaccount_change"),
+            path(
+                "<int:pk>/action/<slug:action>/", wrap(self.action_view), name="referrals_staffaccount_action"
+            ),
+        ]
+
+    def _context(self, request, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "app_label": self.model._meta.app_label,
+            **extra,
+        }
+
+    def _require_manager(self, request, target=None):
+        if not staff_accounts.can_manage_staff(request.user):
+            staff_accounts.refuse(request.user, "staff_pages_without_permission", target, path=request.path)
+
+    def list_view(self, request):
+        self._require_manager(request)
+        accounts = staff_accounts.visible_staff(request.user).prefetch_related("groups")
+        pending = {
+            (grant.user_id, grant.role) for grant in RoleGrant.objects.filter(state=RoleGrant.State.PENDING)
+        }
+        labels = dict(RoleGrant.Role.choices)
+        rows = []
+        for account in accounts:
+            names = {group.name for group in account.groups.all()}
+            rows.append(
+                {
+                    "account": account,
+                    "roles": [labels[r] for r, g in staff_accounts.ROLE_GROUPS.items() if g in names],
+                    "pending": [labels[r] for (uid, r) in pending if uid == account.pk],
+                }
+            )
+        return TemplateResponse(
+            request,
+            "admin/referrals/staffaccount/list.html",
+            self._context(request, title="Staff accounts", rows=rows),
+        )
+
+    def create_view(self, request):
+        self._require_manager(request)
+        if request.method == "POST":
+            _refuse_forbidden_fields(request)
+            form = StaffCreateForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                user = staff_accounts.create_staff(
+                    actor=request.user,
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    roles=data["roles"],
+                    path=request.path,
+                )
+                self.message_user(
+                    request,
+                    f"Account {user.username} created. A set-password link was emailed to the new address.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:referrals_staffaccount_change", user.pk)
+        else:
+            form = StaffCreateForm()
+        return TemplateResponse(
+            request,
+            "admin/referrals/staffaccount/add.html",
+            self._context(request, title="Add a staff account", form=form),
+        )
+
+    def _target(self, request, pk):
+        target = get_object_or_404(get_user_model().objects.filter(is_staff=True), pk=pk)
+        staff_accounts.guard_open(request.user, target, path=request.path)
+        return target
+
+    def account_view(self, request, pk):
+        target = self._target(request, pk)
+        if request.method == "POST":
+            # This page changes nothing by itself: its buttons post to the action URLs.
+            _refuse_forbidden_fields(request, target, also={"email"})
+            return redirect("admin:referrals_staffaccount_change", target.pk)
+        roles = staff_accounts.current_roles(target)
+        grants = RoleGrant.objects.filter(user=target).select_related(
+            "proposed_by", "confirmed_by", "withdrawn_by"
+        )
+        pending = [g for g in grants if g.state == RoleGrant.State.PENDING]
+        pending_roles = {g.role for g in pending}
+        labels = dict(RoleGrant.Role.choices)
+        own = target.pk == request.user.pk
+        return TemplateResponse(
+            request,
+            "admin/referrals/staffaccount/account.html",
+            self._context(
+                request,
+                title=f"Staff account: {target.get_username()}",
+                target=target,
+                own_account=own,
+                roles=[(r, labels[r]) for r in roles],
+                pending=pending,
+                grants=grants,
+                can_propose=[
+                    (r, label) for r, label in labels.items() if r not in roles and r not in pending_roles
+                ],
+                has_authenticator=TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
+            ),
+        )
+
+    def action_view(self, request, pk, action):
+        if request.method != "POST":
+            return redirect("admin:referrals_staffaccount_change", pk)
+        target = self._target(request, pk)
+        _refuse_forbidden_fields(request, target, also={"email"})
+        actor, where = request.user, request.path
+        try:
+            if action == "propose":
+                form = RoleForm(request.POST)
+                if not form.is_valid():
+                    raise StaffRuleError("Choose a role.")
+                grant = staff_accounts.propose_role(
+                    actor=actor, user=target, role=form.cleaned_data["role"], path=where
+                )
+                if grant.state == RoleGrant.State.PENDING:
+                    done = f"{grant.get_role_display()} proposed. It starts when a second person confirms it."
+                else:
+                    done = f"{grant.get_role_display()} role given."
+            elif action == "withdraw":
+                form = RoleForm(request.POST)
+                if not form.is_valid():
+                    raise StaffRuleError("Choose a role.")
+                staff_accounts.withdraw_role(
+                    actor=actor, user=target, role=form.cleaned_data["role"], path=where
+                )
+                done = "Role withdrawn."
+            elif action == "deactivate":
+                staff_accounts.set_active(actor=actor, user=target, active=False, path=where)
+                done = "Account deactivated. It cannot sign in."
+            elif action == "reactivate":
+                staff_accounts.set_active(actor=actor, user=target, active=True, path=where)
+                done = "Account reactivated."
+            elif action == "password-link":
+                staff_accounts.send_password_link(actor=actor, user=target, path=where)
+                done = "A new set-password link was emailed. The old password no longer works."
+            elif action == "reset-authenticator":
+                staff_accounts.reset_authenticator(actor=actor, user=target, path=where)
+                done = "Authenticator removed. A link to set a password and enrol a new one was emailed."
+            else:
+                return redirect("admin:referrals_staffaccount_change", target.pk)
+        except StaffRuleError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return redirect("admin:referrals_staffaccount_change", target.pk)
+
+
+# --- Role proposals ------------------------------------------------------------------------------------
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    """Every role proposal and who confirmed it; clinicians confirm pending clinician roles here."""
+
+    list_display = [
+        "user",
+        "role",
+        "state",
+        "proposed_by",
+        "proposed_at",
+        "confirmed_by",
+        "confirmed_at",
+        "confirm_link",
+    ]
+    list_filter = ["state", "role"]
+    list_select_related = ["user", "proposed_by", "confirmed_by"]
+    search_fields = ["user__username"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not request.user.is_superuser:
+            queryset = queryset.filter(user__is_superuser=False)
+        return queryset
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.is_superuser or staff_accounts.can_manage_staff(user) or staff_accounts.is_clinician(user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}
+
+    @admin.display(description="confirm")
+    def confirm_link(self, grant):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if grant.state != RoleGrant.State.PENDING:
+            return ""
+        url = reverse("admin:referrals_rolegrant_confirm", args=[grant.pk])
+        return format_html('<a href="{}">Review and confirm</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/confirm/", wrap(self.confirm_view), name="referrals_rolegrant_confirm"),
+            *super().get_urls(),
+        ]
+
+    def confirm_view(self, request, pk):
+        grant = get_object_or_404(RoleGrant.objects.select_related("user", "proposed_by"), pk=pk)
+        if grant.user.is_superuser and not request.user.is_superuser:
+            staff_accounts.refuse(request.user, "open_superuser", grant.user, path=request.path)
+        if request.method == "POST":
+            _refuse_forbidden_fields(request, grant.user)
+            try:
+                staff_accounts.confirm_role(actor=request.user, grant=grant, path=request.path)
+            except StaffRuleError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"Confirmed: {grant.get_role_display()} for {grant.user.get_username()}.",
+                    messages.SUCCESS,
+                )
+            return redirect("admin:referrals_rolegrant_changelist")
+        return TemplateResponse(
+            request,
+            "admin/referrals/rolegrant/confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Confirm a role",
+                "grant": grant,
+                "can_confirm": staff_accounts.can_confirm(request.user, grant),
+            },
+        )
