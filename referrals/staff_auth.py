@@ -32,9 +32,10 @@ SIGN_IN_ERROR = (
 )
 
 # One address failing across many usernames (django-axes locks each username and address pair at
-# AXES_FAILURE_LIMIT): after ADDRESS_SLOW_AFTER failures in ADDRESS_WINDOW_SECONDS each further try
-# waits twice as long as the last (2, 4, 8 ... seconds, at most 5 minutes); after ADDRESS_BLOCK_AFTER
-# the address is refused until the window ends. Kept in the shared cache (Redis in production).
+# AXES_FAILURE_LIMIT): after ADDRESS_SLOW_AFTER failures with no hour-long pause between them, each
+# further try waits twice as long as the last (2, 4, 8 ... seconds, at most 5 minutes); after
+# ADDRESS_BLOCK_AFTER the address is refused until an hour after its last failure. Kept in the shared
+# cache (Redis in production).
 ADDRESS_SLOW_AFTER = 10
 ADDRESS_BLOCK_AFTER = 30
 ADDRESS_WINDOW_SECONDS = 60 * 60
@@ -149,7 +150,8 @@ def is_safe_staff_next(request, target: str) -> bool:
         match = resolve(parts.path)
     except Resolver404:
         return False
-    return match.namespace == "admin" and match.url_name not in {"login", "logout"}
+    # The admin's final catch-all matches any path under /staff/ (it has no name): not a real page.
+    return match.namespace == "admin" and match.url_name not in {None, "login", "logout"}
 
 
 # --- Failures per address ---------------------------------------------------------------------------
@@ -199,10 +201,12 @@ def _count_address_failure(sender, credentials, request=None, **kwargs):
     key = _address_key(request)
     now = time.time()
     try:
-        failures, _last, window_ends = cache.get(key) or (0, now, now + ADDRESS_WINDOW_SECONDS)
+        failures, _last, window_ends = cache.get(key) or (0, now, now)
         if now > window_ends:
-            failures, window_ends = 0, now + ADDRESS_WINDOW_SECONDS
-        cache.set(key, (failures + 1, now, window_ends), timeout=int(window_ends - now) + 1)
+            failures = 0
+        # The count lasts until an hour passes without a failure from this address.
+        window_ends = now + ADDRESS_WINDOW_SECONDS
+        cache.set(key, (failures + 1, now, window_ends), timeout=ADDRESS_WINDOW_SECONDS + 1)
     except Exception:  # never turn a failed sign-in into a 500 because the cache is down
         pass
 
