@@ -525,6 +525,8 @@ class RoleGrant(models.Model):
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
+        verbose_name = "role proposal"
+        verbose_name_plural = "role proposals"
         permissions = [("manage_staff", "Can create staff accounts, propose roles and reset sign-in")]
         constraints = [
             # At most one live (pending or active) grant of a role per person.

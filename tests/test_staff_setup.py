@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import staff_accounts, staff_auth
 from referrals.models import Notification
+from tests import test_html_valid
 from tests.conftest import STAFF_PASSWORD, sign_in_with_totp, staff_device
 
 NEW_PASSWORD = "plum-otter-gravel-lantern"
@@ -257,3 +258,58 @@ class NextAfterSignInTests:
             client, "clinician", STAFF_PASSWORD, current_code(device), "127.0.0.1", target
         )
         assert response["Location"] == target
+
+
+@pytest.fixture
+def vnu():
+    """The Nu checker command, or a skip (a failure under REQUIRE_BROWSER=1), as tests/test_html_valid.py."""
+    return test_html_valid.vnu_command.__wrapped__()
+
+
+def test_the_staff_account_and_setup_pages_are_valid_html(
+    vnu, tmp_path, staff_client, clinic_admin, clinician, newcomer
+):
+    """The Nu checker on every new page: staff list, add form (with errors), account, confirm, set-up."""
+    import json
+    import subprocess
+
+    client = staff_client(clinic_admin)
+    grant = staff_accounts.propose_role(actor=clinic_admin, user=clinician, role="clinic_admin")
+    pending = staff_accounts.propose_role(actor=clinic_admin, user=newcomer, role="clinician")
+    pages = {
+        "list": client.get(reverse("admin:referrals_staffaccount_changelist")),
+        "add": client.get(reverse("admin:referrals_staffaccount_add")),
+        "add-errors": client.post(reverse("admin:referrals_staffaccount_add"), {"username": "bad name!"}),
+        "account": client.get(reverse("admin:referrals_staffaccount_change", args=[newcomer.pk])),
+        "own-account": client.get(reverse("admin:referrals_staffaccount_change", args=[clinic_admin.pk])),
+        "grants": client.get(reverse("admin:referrals_rolegrant_changelist")),
+        "confirm": client.get(reverse("admin:referrals_rolegrant_confirm", args=[pending.pk])),
+        "confirm-done": client.get(reverse("admin:referrals_rolegrant_confirm", args=[grant.pk])),
+    }
+    client.logout()
+    pages["expired"] = client.get(reverse("admin:staff-setup-password"))
+    client.get(link_path(newcomer))
+    pages["set-password"] = client.get(reverse("admin:staff-setup-password"))
+    pages["set-password-errors"] = client.post(reverse("admin:staff-setup-password"), {"new_password1": "x"})
+    set_password(client, newcomer)
+    pages["authenticator"] = client.get(reverse("admin:staff-setup-authenticator"))
+    pages["authenticator-errors"] = client.post(
+        reverse("admin:staff-setup-authenticator"), {"otp_token": "12"}
+    )
+    secret = shown_secret(client.get(reverse("admin:staff-setup-authenticator")).content.decode())
+    pages["done"] = client.post(reverse("admin:staff-setup-authenticator"), {"otp_token": code_for(secret)})
+    files = []
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), (name, response.status_code)
+        file = tmp_path / f"{name}.html"
+        file.write_bytes(response.content)
+        files.append(str(file))
+    result = subprocess.run(
+        [*vnu, "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        timeout=120,
+    )
+    messages = [m for m in json.loads(result.stdout or b"{}").get("messages", []) if m.get("type") == "error"]
+    assert not messages, "\n".join(
+        f"{m.get('url', '').rsplit('/', 1)[-1]}: {m.get('message')}" for m in messages
+    )

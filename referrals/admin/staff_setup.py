@@ -59,9 +59,16 @@ def _user_for(uidb64):
 
 
 def _render(request, template, context, status=200):
-    response = TemplateResponse(
-        request, template, {"title": "Set up your staff sign-in", **context}, status=status
-    )
+    from django.contrib import admin
+
+    # The site's names only: these pages show no navigation (the person may not be signed in yet).
+    site = {
+        "site_header": admin.site.site_header,
+        "site_title": admin.site.site_title,
+        "has_permission": False,
+    }
+    context = {**site, "title": "Set up your staff sign-in", **context}
+    response = TemplateResponse(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
     return response
 

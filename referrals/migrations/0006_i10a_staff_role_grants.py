@@ -99,6 +99,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-proposed_at', '-id'],
+                'verbose_name': 'role proposal',
+                'verbose_name_plural': 'role proposals',
                 'permissions': [('manage_staff', 'Can create staff accounts, propose roles and reset sign-in')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('state__in', ['pending', 'active'])), fields=('user', 'role'), name='one_live_grant_per_role')],
             },
