@@ -166,16 +166,15 @@ def _address_key(request) -> str:
 
 def address_wait_seconds(request) -> int:
     """0 if this address may try to sign in now; otherwise how long it must wait."""
+    key = _address_key(request)
     try:
-        state = cache.get(_address_key(request))
+        failures = cache.get(key) or 0
+        last_at = cache.get(f"{key}:last") or 0
     except Exception:  # the shared cache is down: axes (in the database) still locks each pair
         return 0
-    if not state:
-        return 0
-    failures, last_at, window_ends = state
     now = time.time()
     if failures >= ADDRESS_BLOCK_AFTER:
-        return max(1, int(window_ends - now))
+        return max(1, int(last_at + ADDRESS_WINDOW_SECONDS - now))
     if failures >= ADDRESS_SLOW_AFTER:
         delay = min(2 ** (failures - ADDRESS_SLOW_AFTER + 1), ADDRESS_MAX_WAIT_SECONDS)
         return max(0, int(last_at + delay - now + 0.999))
@@ -199,14 +198,15 @@ def _count_address_failure(sender, credentials, request=None, **kwargs):
     if request is None:
         return
     key = _address_key(request)
-    now = time.time()
     try:
-        failures, _last, window_ends = cache.get(key) or (0, now, now)
-        if now > window_ends:
-            failures = 0
-        # The count lasts until an hour passes without a failure from this address.
-        window_ends = now + ADDRESS_WINDOW_SECONDS
-        cache.set(key, (failures + 1, now, window_ends), timeout=ADDRESS_WINDOW_SECONDS + 1)
+        # incr is atomic in Redis, so parallel guesses are all counted; each failure restarts the hour.
+        cache.add(key, 0, timeout=ADDRESS_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=ADDRESS_WINDOW_SECONDS)
+        cache.touch(key, ADDRESS_WINDOW_SECONDS)
+        cache.set(f"{key}:last", time.time(), timeout=ADDRESS_WINDOW_SECONDS)
     except Exception:  # never turn a failed sign-in into a 500 because the cache is down
         pass
 

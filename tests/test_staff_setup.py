@@ -219,6 +219,9 @@ class LockoutPerUsernameAndAddressTests:
         blocked = post_sign_in(client, "someone", "wrong-password-1", "000000", address)
         assert blocked.status_code == 429
         assert "paused" in blocked.content.decode()
+        # An hour without a failure from that address lifts the block.
+        clock[0] += staff_auth.ADDRESS_WINDOW_SECONDS + 1
+        assert post_sign_in(client, "someone", "wrong-password-1", "000000", address).status_code == 200
 
 
 class NextAfterSignInTests:
