@@ -353,9 +353,28 @@ class DeactivateTests:
 
 class OtherRolesCannotManageStaffTests:
     @pytest.mark.parametrize("who", ["coordinator", "clinician"])
-    def test_staff_pages_are_refused_and_recorded(self, staff_client, request, who):
+    def test_staff_pages_are_refused_and_recorded(self, db, staff_client, request, who):
         user = request.getfixturevalue(who)
         client = staff_client(user)
         assert client.get(reverse("admin:referrals_staffaccount_changelist")).status_code == 403
         assert client.post(reverse(CREATE), {"username": "x"}).status_code == 403
         assert escalations("staff_pages_without_permission").filter(actor=user).exists()
+
+
+class ConfirmationPageTests:
+    @pytest.mark.parametrize("action", ["password-link", "reset-authenticator", "deactivate"])
+    def test_a_hard_to_undo_action_asks_first_and_changes_nothing_on_get(
+        self, admin_client, coordinator, action
+    ):
+        staff_device(coordinator)
+        page = admin_client.get(action_url(coordinator, action))
+        assert page.status_code == 200
+        assert "Cancel, go back" in page.content.decode()
+        coordinator = fresh(coordinator)
+        assert coordinator.is_active and coordinator.has_usable_password()
+        assert TOTPDevice.objects.filter(user=coordinator).exists()
+        assert not Notification.objects.filter(template="staff_set_password").exists()
+
+    def test_the_page_for_ones_own_account_is_refused(self, admin_client, clinic_admin):
+        assert admin_client.get(action_url(clinic_admin, "deactivate")).status_code == 403
+        assert escalations("deactivate_own_account").exists()

@@ -288,6 +288,9 @@ def test_the_staff_account_and_setup_pages_are_valid_html(
         "grants": client.get(reverse("admin:referrals_rolegrant_changelist")),
         "confirm": client.get(reverse("admin:referrals_rolegrant_confirm", args=[pending.pk])),
         "confirm-done": client.get(reverse("admin:referrals_rolegrant_confirm", args=[grant.pk])),
+        "reset-confirm": client.get(
+            reverse("admin:referrals_staffaccount_action", args=[newcomer.pk, "reset-authenticator"])
+        ),
     }
     client.logout()
     pages["expired"] = client.get(reverse("admin:staff-setup-password"))

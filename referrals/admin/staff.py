@@ -138,6 +138,26 @@ class StaffCreateForm(forms.Form):
         return email
 
 
+# Actions that are hard to undo get a confirmation page first: (title, what happens).
+CONFIRM_ACTIONS = {
+    "password-link": (
+        "Email a new set-password link",
+        "Their current password stops working at once, and they are signed out everywhere. The link goes "
+        "to the address on the account; they choose a new password themselves. Their authenticator stays.",
+    ),
+    "reset-authenticator": (
+        "Reset the authenticator",
+        "Their authenticator app and recovery codes stop working at once, and so does their password. "
+        "A link goes to the address on the account to choose a new password and set up the app again.",
+    ),
+    "deactivate": (
+        "Deactivate the account",
+        "They can no longer sign in, and any open session ends at their next click. Their records and "
+        "the audit trail stay. You can reactivate the account later.",
+    ),
+}
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=RoleGrant.Role.choices)
 
@@ -278,9 +298,20 @@ class StaffAccountAdmin(admin.ModelAdmin):
         )
 
     def action_view(self, request, pk, action):
-        if request.method != "POST":
-            return redirect("admin:referrals_staffaccount_change", pk)
         target = self._target(request, pk)
+        if request.method != "POST":
+            if action not in CONFIRM_ACTIONS:
+                return redirect("admin:referrals_staffaccount_change", target.pk)
+            if target.pk == request.user.pk:
+                staff_accounts.refuse(request.user, f"{action}_own_account", target, path=request.path)
+            # Hard to undo: a page that says what will happen, and a button.
+            title, explanation = CONFIRM_ACTIONS[action]
+            return TemplateResponse(
+                request,
+                "admin/referrals/staffaccount/confirm.html",
+                self._context(request, title=f"{title}: {target.get_username()}", target=target,
+                              action_title=title, explanation=explanation),
+            )  # fmt: skip
         _refuse_forbidden_fields(request, target, also={"email"})
         actor, where = request.user, request.path
         try:

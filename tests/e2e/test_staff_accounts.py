@@ -163,6 +163,8 @@ def test_staff_account_and_setup_pages_have_no_axe_violations(site_url, open_pag
     page.get_by_label("Clinician").check()
     go(page, page.locator("input[type=submit]"))
     axe_check(page)  # the account page with a pending proposal
+    go(page, page.get_by_role("link", name="Reset the authenticator (lost phone)"))
+    axe_check(page)  # a confirmation page
     grant = RoleGrant.objects.get(user__username="morgan")
     page.goto(f"{site_url}/staff/referrals/rolegrant/")
     axe_check(page)
