@@ -1,107 +1,23 @@
-"""The clinic's own staff pages, and Django's stock user, group and authenticator admins locked away.
+"""The clinic's own staff pages: the clinic admin creates staff, proposes and withdraws roles,
+deactivates and resets sign-in here; every rule lives in referrals/staff_accounts.py.
 
-The clinic admin creates staff, proposes and withdraws roles, deactivates and resets sign-in here;
-every rule lives in referrals/staff_accounts.py. Django's user and group admin stays for superusers
-only; the authenticator-device admins (which show keys and QR codes) answer 403 to everyone. Each
-refused attempt (a forbidden field posted, one's own account, a superuser, a stock admin URL) is a
-403 with a row in the audit trail.
+Each refused attempt (a forbidden field posted, one's own account, a superuser) is a 403 with a row
+in the audit trail. Django's stock user and device admins are locked in staff_locks.py.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
-from django_otp.plugins.otp_static.models import StaticDevice
+from django.urls import path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import staff_accounts
+from referrals.admin.staff_locks import refuse_forbidden_fields
 from referrals.models import RoleGrant, StaffAccount
 from referrals.staff_accounts import StaffRuleError
-
-# Fields no staff page ever accepts: posting one is an attempt to escalate.
-FORBIDDEN_FIELDS = frozenset(
-    {
-        "is_superuser",
-        "is_staff",
-        "user_permissions",
-        "groups",
-        "password",
-        "password1",
-        "password2",
-        "usable_password",
-        "otp_device",
-        "key",
-    }
-)
-
-
-def _refuse_forbidden_fields(request, target=None, *, also=()) -> None:
-    posted = FORBIDDEN_FIELDS.union(also).intersection(request.POST.keys())
-    if posted:
-        staff_accounts.refuse(request.user, "posted_" + "_".join(sorted(posted)), target, path=request.path)
-
-
-def _is_signed_in_staff(request) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and user.is_verified()
-
-
-def _locked(view, allow):
-    """Wrap an admin URL: signed-in staff that `allow` refuses get 403 and an audit row."""
-
-    def locked_view(request, *args, **kwargs):
-        # Anyone not signed in goes through the admin's own check (the sign-in page).
-        if _is_signed_in_staff(request) and not allow(request.user):
-            staff_accounts.refuse(request.user, "stock_admin_url", path=request.path)
-        return view(request, *args, **kwargs)
-
-    return locked_view
-
-
-class LockedAdminMixin:
-    """Every URL of this model admin is refused to users `allowed` says no to."""
-
-    @staticmethod
-    def allowed(user) -> bool:
-        return user.is_superuser
-
-    def has_module_permission(self, request):
-        return self.allowed(request.user) and super().has_module_permission(request)
-
-    def get_urls(self):
-        return [
-            URLPattern(p.pattern, _locked(p.callback, self.allowed), p.default_args, p.name)
-            for p in super().get_urls()
-        ]
-
-
-class NobodyAdminMixin(LockedAdminMixin):
-    """Authenticator devices: their admin shows keys and QR codes, so nobody opens it (superusers
-    on the server have manage.py)."""
-
-    @staticmethod
-    def allowed(user) -> bool:
-        return False
-
-
-def _lock_registered(model, mixin) -> None:
-    model_admin = admin.site._registry.get(model)
-    if model_admin is None:
-        return
-    admin.site.unregister(model)
-    locked = type(f"Locked{type(model_admin).__name__}", (mixin, type(model_admin)), {})
-    admin.site.register(model, locked)
-
-
-_lock_registered(get_user_model(), LockedAdminMixin)
-_lock_registered(Group, LockedAdminMixin)
-_lock_registered(TOTPDevice, NobodyAdminMixin)
-_lock_registered(StaticDevice, NobodyAdminMixin)
-
 
 # --- Forms ---------------------------------------------------------------------------------------------
 
@@ -233,7 +149,7 @@ class StaffAccountAdmin(admin.ModelAdmin):
     def create_view(self, request):
         self._require_manager(request)
         if request.method == "POST":
-            _refuse_forbidden_fields(request)
+            refuse_forbidden_fields(request)
             form = StaffCreateForm(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
@@ -269,7 +185,7 @@ class StaffAccountAdmin(admin.ModelAdmin):
         target = self._target(request, pk)
         if request.method == "POST":
             # This page changes nothing by itself: its buttons post to the action URLs.
-            _refuse_forbidden_fields(request, target, also={"email"})
+            refuse_forbidden_fields(request, target, also={"email"})
             return redirect("admin:referrals_staffaccount_change", target.pk)
         roles = staff_accounts.current_roles(target)
         grants = RoleGrant.objects.filter(user=target).select_related(
@@ -312,7 +228,7 @@ class StaffAccountAdmin(admin.ModelAdmin):
                 self._context(request, title=f"{title}: {target.get_username()}", target=target,
                               action_title=title, explanation=explanation),
             )  # fmt: skip
-        _refuse_forbidden_fields(request, target, also={"email"})
+        refuse_forbidden_fields(request, target, also={"email"})
         actor, where = request.user, request.path
         try:
             if action == "propose":
@@ -353,96 +269,3 @@ class StaffAccountAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, done, messages.SUCCESS)
         return redirect("admin:referrals_staffaccount_change", target.pk)
-
-
-# --- Role proposals ------------------------------------------------------------------------------------
-
-
-@admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
-    """Every role proposal and who confirmed it; clinicians confirm pending clinician roles here."""
-
-    list_display = [
-        "user",
-        "role",
-        "state",
-        "proposed_by",
-        "proposed_at",
-        "confirmed_by",
-        "confirmed_at",
-        "confirm_link",
-    ]
-    list_filter = ["state", "role"]
-    list_select_related = ["user", "proposed_by", "confirmed_by"]
-    search_fields = ["user__username"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not request.user.is_superuser:
-            queryset = queryset.filter(user__is_superuser=False)
-        return queryset
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        user = request.user
-        return user.is_superuser or staff_accounts.can_manage_staff(user) or staff_accounts.is_clinician(user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}
-
-    @admin.display(description="confirm")
-    def confirm_link(self, grant):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
-        if grant.state != RoleGrant.State.PENDING:
-            return ""
-        url = reverse("admin:referrals_rolegrant_confirm", args=[grant.pk])
-        return format_html('<a href="{}">Review and confirm</a>', url)
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("<int:pk>/confirm/", wrap(self.confirm_view), name="referrals_rolegrant_confirm"),
-            *super().get_urls(),
-        ]
-
-    def confirm_view(self, request, pk):
-        grant = get_object_or_404(RoleGrant.objects.select_related("user", "proposed_by"), pk=pk)
-        if grant.user.is_superuser and not request.user.is_superuser:
-            staff_accounts.refuse(request.user, "open_superuser", grant.user, path=request.path)
-        if request.method == "POST":
-            _refuse_forbidden_fields(request, grant.user)
-            try:
-                staff_accounts.confirm_role(actor=request.user, grant=grant, path=request.path)
-            except StaffRuleError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"Confirmed: {grant.get_role_display()} for {grant.user.get_username()}.",
-                    messages.SUCCESS,
-                )
-            return redirect("admin:referrals_rolegrant_changelist")
-        return TemplateResponse(
-            request,
-            "admin/referrals/rolegrant/confirm.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": "Confirm a role",
-                "grant": grant,
-                "can_confirm": staff_accounts.can_confirm(request.user, grant),
-            },
-        )
