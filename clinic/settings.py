@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes, shown once at enrolment
     "axes",
     "auditlog",
     "clinic",
@@ -411,12 +412,15 @@ AUTHENTICATION_BACKENDS = [
 # Staff are signed out after STAFF_SESSION_IDLE_SECONDS idle and this long in any case.
 STAFF_SESSION_MAX_SECONDS = env_int("STAFF_SESSION_MAX_SECONDS", 12 * 60 * 60)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", CLINIC["name"])
-# 5 failures (a wrong password, or a right one with a wrong code) from one username, or from one
-# address, lock it for an hour. The database handler: shared by every worker, and reset per test.
+# 5 failures (a wrong password, or a right one with a wrong code) lock the pair of username and
+# address for an hour, so nobody can lock a colleague out from elsewhere; one address failing across
+# many usernames is slowed, then blocked, by referrals.staff_auth (docs/security.md). The database
+# handler: shared by every worker, and reset per test.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_REDIRECT_URL = "admin:index"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff_auth/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]

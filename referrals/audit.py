@@ -28,6 +28,7 @@ from referrals.models import (
     QuestionnaireText,
     Referral,
     ReferralEvent,
+    RoleGrant,
     ScreeningPolicy,
 )
 
@@ -58,6 +59,7 @@ NOT_PHI: dict = {
     ContraindicationRule: ALL_FIELDS,
     ScreeningPolicy: ALL_FIELDS,
     QuestionnaireText: ALL_FIELDS,
+    RoleGrant: ALL_FIELDS,  # who proposed and confirmed each staff role
 }  # fmt: skip
 
 # Events that record a read: those are AccessEvent rows (record_access), not changes.

@@ -5,6 +5,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 
@@ -519,3 +520,64 @@ class AccessEvent(models.Model):
 
     def __str__(self):
         return f"{self.username or 'unknown'}: {self.get_action_display()} {self.referral_reference}".strip()
+
+
+class RoleGrant(models.Model):
+    """One staff role given to one person: proposed, then active (with its group) or withdrawn.
+
+    The role's Django group (and so its permissions) is added only when the grant becomes active.
+    A role that can clear referrals (clinician) becomes active only when a second person confirms
+    it (referrals/staff_accounts.py says who may); the other roles are active when proposed.
+    """
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", "Intake coordinator"
+        CLINICIAN = "clinician", "Clinician"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a second person to confirm"
+        ACTIVE = "active", "Active"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = "role proposal"
+        verbose_name_plural = "role proposals"
+        permissions = [("manage_staff", "Can create staff accounts, propose roles and reset sign-in")]
+        constraints = [
+            # At most one live (pending or active) grant of a role per person.
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(state__in=["pending", "active"]),
+                name="one_live_grant_per_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} for {self.user}: {self.get_state_display()}"
+
+
+class StaffAccount(User):
+    """Staff accounts as the clinic's own staff pages show them (referrals/admin/staff.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "staff account"
+        verbose_name_plural = "staff accounts"

@@ -29,6 +29,9 @@ TEMPLATES = {
     "staff_new_referral": "staff",
     "staff_urgent_safety": "staff",
     "staff_info_received": "staff",
+    # Staff accounts (referrals/staff_accounts.py): usernames, roles and links, no patient data.
+    "staff_role_changed": "staff",
+    "staff_set_password": "staff",
 }
 
 

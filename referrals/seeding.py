@@ -45,11 +45,11 @@ def seed_roles(apps) -> None:
     definition_perms = [
         f"{action}_{model}" for model in DEFINITION_MODELS for action in ("view", "add", "change")
     ]
-    admin.permissions.add(*perms(*review, *definition_perms))
-    auth_perms = Permission.objects.filter(
-        content_type__app_label="auth", codename__in=["view_user", "add_user", "change_user", "view_group"]
-    )
-    admin.permissions.add(*auth_perms)
+    # Staff accounts only through the clinic's own staff pages (referrals/staff_accounts.py): no
+    # permission on Django's user, group or authenticator-device models, so no way to set a flag,
+    # a permission or a password, or to read someone else's authenticator key.
+    admin.permissions.add(*perms(*review, *definition_perms, "manage_staff", "view_rolegrant"))
+    clinician.permissions.add(*perms("view_rolegrant"))
 
 
 def seed_definitions(apps) -> None:

@@ -5,14 +5,21 @@ Every admin page, the index included, goes through `StaffAdminSite.has_permissio
 any environment; demo users get a real device from `referrals.staff_otp.ensure_demo_device`.
 """
 
+import hashlib
+import re
 import time
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
 from django.dispatch import receiver
+from django.shortcuts import render
+from django.urls import Resolver404, path, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 # Session keys (Unix seconds) for the staff timeouts.
@@ -23,6 +30,17 @@ SIGN_IN_ERROR = (
     "The username, password or authenticator code is not right, or this account cannot use the staff "
     "area. Check them and try again. After 5 failed attempts, sign-in is locked for an hour."
 )
+
+# One address failing across many usernames (django-axes locks each username and address pair at
+# AXES_FAILURE_LIMIT): after ADDRESS_SLOW_AFTER failures with no hour-long pause between them, each
+# further try waits twice as long as the last (2, 4, 8 ... seconds, at most 5 minutes); after
+# ADDRESS_BLOCK_AFTER the address is refused until an hour after its last failure. Kept in the shared
+# cache (Redis in production).
+ADDRESS_SLOW_AFTER = 10
+ADDRESS_BLOCK_AFTER = 30
+ADDRESS_WINDOW_SECONDS = 60 * 60
+ADDRESS_MAX_WAIT_SECONDS = 5 * 60
+TOTP_CODE = re.compile(r"^[0-9]{6}$")
 
 
 class StaffAuthenticationForm(OTPAdminAuthenticationForm):
@@ -37,11 +55,10 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
     otp_token = forms.CharField(
         label="Authenticator code",
         required=False,
-        max_length=10,
-        help_text="The 6-digit code your authenticator app shows now.",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9]*"}
-        ),
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
+        # Not numeric only: a recovery code has letters too.
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
     def clean(self):
@@ -59,15 +76,24 @@ class StaffAuthenticationForm(OTPAdminAuthenticationForm):
             raise forms.ValidationError(SIGN_IN_ERROR, code="invalid_login") from None
 
     def _chosen_device(self, user):
-        device = super()._chosen_device(user)
-        if device is None:
-            # Staff enrol one authenticator; with exactly one confirmed device there is nothing to choose.
-            from django_otp import devices_for_user
+        # Never a device named in the post: the code's shape says which of the user's own devices to try.
+        return None
 
-            devices = list(devices_for_user(user, confirmed=True))
-            if len(devices) == 1:
-                device = devices[0]
-        return device
+    def _verify_token(self, user, token, device=None):
+        """A 6-digit code is checked against the authenticator app, anything else against the
+        recovery codes, so a code never counts as a failure on the device it was not meant for."""
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        token = (token or "").strip().replace(" ", "").replace("-", "")
+        if TOTP_CODE.match(token):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+        else:
+            token = token.lower()
+            device = StaticDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+        if device is None:
+            raise forms.ValidationError(SIGN_IN_ERROR, code="invalid_login")
+        return super()._verify_token(user, token, device)
 
     def _update_form(self, user):
         # django-otp would re-render the typed password into the page; never do that.
@@ -83,6 +109,106 @@ class StaffAdminSite(OTPAdminSite):
 
     def __init__(self, name="admin"):
         super().__init__(name)
+
+    def get_urls(self):
+        # A new or reset staff member's own set-up pages: reached from the emailed link, before sign-in.
+        from referrals.admin import staff_setup
+
+        return [
+            path("welcome/<uidb64>/<token>/", staff_setup.start, name="staff-setup-start"),
+            path("welcome/password/", staff_setup.set_password, name="staff-setup-password"),
+            path("welcome/authenticator/", staff_setup.authenticator, name="staff-setup-authenticator"),
+            *super().get_urls(),
+        ]
+
+    def login(self, request, extra_context=None):
+        if request.method == "POST":
+            wait = address_wait_seconds(request)
+            if wait:
+                return address_refused(request, wait)
+        # Off-site, unknown or non-staff `next`: land on the staff home, never on a 404 or elsewhere.
+        for name in ("GET", "POST"):
+            query = getattr(request, name)
+            if "next" in query or name == "POST":
+                if not is_safe_staff_next(request, query.get("next", "")):
+                    query = query.copy()
+                    query["next"] = reverse(f"{self.name}:index")
+                    setattr(request, name, query)
+        return super().login(request, extra_context)
+
+
+def is_safe_staff_next(request, target: str) -> bool:
+    """Same host, a page of the staff area that exists, and not the sign-in or sign-out page itself."""
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return False
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return False
+    # The admin's final catch-all matches any path under /staff/ (it has no name): not a real page.
+    return match.namespace == "admin" and match.url_name not in {None, "login", "logout"}
+
+
+# --- Failures per address ---------------------------------------------------------------------------
+
+
+def _address_key(request) -> str:
+    from axes.helpers import get_client_ip_address
+
+    address = get_client_ip_address(request) or ""
+    return "staff-signin-address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def address_wait_seconds(request) -> int:
+    """0 if this address may try to sign in now; otherwise how long it must wait."""
+    key = _address_key(request)
+    try:
+        failures = cache.get(key) or 0
+        last_at = cache.get(f"{key}:last") or 0
+    except Exception:  # the shared cache is down: axes (in the database) still locks each pair
+        return 0
+    now = time.time()
+    if failures >= ADDRESS_BLOCK_AFTER:
+        return max(1, int(last_at + ADDRESS_WINDOW_SECONDS - now))
+    if failures >= ADDRESS_SLOW_AFTER:
+        delay = min(2 ** (failures - ADDRESS_SLOW_AFTER + 1), ADDRESS_MAX_WAIT_SECONDS)
+        return max(0, int(last_at + delay - now + 0.999))
+    return 0
+
+
+def address_refused(request, wait: int):
+    response = render(
+        request,
+        "staff_auth/slowed_down.html",
+        {"wait_minutes": max(1, (wait + 59) // 60), "blocked": wait > ADDRESS_MAX_WAIT_SECONDS},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@receiver(user_login_failed)
+def _count_address_failure(sender, credentials, request=None, **kwargs):
+    if request is None:
+        return
+    key = _address_key(request)
+    try:
+        # incr is atomic in Redis, so parallel guesses are all counted; each failure restarts the hour.
+        cache.add(key, 0, timeout=ADDRESS_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=ADDRESS_WINDOW_SECONDS)
+        cache.touch(key, ADDRESS_WINDOW_SECONDS)
+        cache.set(f"{key}:last", time.time(), timeout=ADDRESS_WINDOW_SECONDS)
+    except Exception:  # never turn a failed sign-in into a 500 because the cache is down
+        pass
 
 
 @receiver(user_logged_in)

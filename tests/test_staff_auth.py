@@ -240,17 +240,13 @@ class PasswordPolicyTests:
 
 
 class EnrolmentTests:
-    def test_clinic_admin_can_register_a_device_and_see_its_qr_code(
-        self, staff_client, clinic_admin, coordinator
-    ):
+    def test_nobody_opens_a_devices_config_or_qr_code(self, staff_client, clinic_admin, coordinator):
+        # The clinic admin used to read any clinician's TOTP key here; now it is 403 (and recorded).
         client = staff_client(clinic_admin)
-        assert client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 200
+        assert client.get(reverse("admin:otp_totp_totpdevice_add")).status_code == 403
         device = TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
-        config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
-        assert config.status_code == 200
-        qr = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk]))
-        assert qr.status_code == 200
-        assert qr["Content-Type"].startswith("image/svg+xml")
+        assert client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk])).status_code == 403
+        assert client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk])).status_code == 403
 
     def test_coordinators_cannot_see_devices(self, staff_client, coordinator):
         client = staff_client(coordinator)

@@ -31,6 +31,8 @@ class SeedDemoTests:
                                 ("demo-admin", "Clinic admin")):  # fmt: skip
             user = django_user_model.objects.get(username=username)
             assert user.is_staff and user.groups.filter(name=group).exists()
+            # Each demo role is a confirmed grant, as if a second person had confirmed it.
+            assert user.role_grants.filter(state="active").count() == 1
         assert Referral.objects.filter(urgent_safety=True, asq_acute=True).exists()
         assert Referral.objects.filter(possible_duplicate=True).exists()
         assert Referral.objects.exclude(differences=[]).exists()

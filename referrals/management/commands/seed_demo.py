@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import demo
 from referrals.models import ProviderReferrer, Referral
+from referrals.staff_accounts import grant_confirmed_role_on_server
 from referrals.staff_otp import DEMO_DEVICE_NAME, current_code, ensure_demo_device
 
 # Documented in the README; development databases only (the command refuses to run elsewhere).
@@ -29,6 +29,8 @@ DEMO_USERS = [
     ("demo-clinician", "Dana", "Clinician", "Clinician"),
     ("demo-admin", "Alex", "Admin", "Clinic admin"),
 ]
+
+DEMO_ROLES = {"Intake coordinator": "coordinator", "Clinician": "clinician", "Clinic admin": "clinic_admin"}
 
 MH = {"gad7": [2, 2, 1, 2, 1, 1, 1], "asq": {"q1": False, "q2": False, "q3": False, "q4": False}}
 # (key, status, person, answers, days ago received)
@@ -175,7 +177,8 @@ class Command(BaseCommand):
             _key, _uri, secret = ensure_demo_device(user)
             if created:
                 new.append(f"  {username:18} {group:20} authenticator secret {secret}")
-            user.groups.add(Group.objects.get(name=group))
+            # A confirmed grant, made on the server (a real clinician role needs a second person).
+            grant_confirmed_role_on_server(user, DEMO_ROLES[group])
             users[group] = user_model.objects.get(pk=user.pk)
         if new:
             self.stdout.write("Demo staff sign-ins (development only), password for each: " + DEMO_PASSWORD)
