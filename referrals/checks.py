@@ -57,3 +57,41 @@ def definitions_in_database(app_configs=None, databases=None, **kwargs) -> list[
                     )
                 )
     return messages
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
+_PER_PROCESS_CACHES = frozenset({
+    "django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache",
+})  # fmt: skip
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def production_services(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy` fails without a shared cache (REDIS_URL) or a public https SITE_URL."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    errors = []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if not getattr(settings, "REDIS_URL", None) or backend in _PER_PROCESS_CACHES:
+        errors.append(
+            checks.Error(
+                "REDIS_URL is not set, so the cache is local to each process: every worker would count "
+                "rate limits (sign-in, status checks, submissions) on its own, multiplying them.",
+                hint="Set REDIS_URL to the shared Redis, e.g. redis://redis.internal:6379/0.",
+                id="referrals.E101",
+            )
+        )
+    site = urlsplit(getattr(settings, "SITE_URL", "") or "")
+    host = (site.hostname or "").lower()
+    if site.scheme != "https" or host in _LOCAL_HOSTS or host.endswith(".localhost"):
+        errors.append(
+            checks.Error(
+                f"SITE_URL is {settings.SITE_URL!r}: the links in every email (completion links, "
+                "information requests, status pages) would point there instead of the public site.",
+                hint="Set SITE_URL to the public https address, e.g. https://referrals.clinic.example.",
+                id="referrals.E102",
+            )
+        )
+    return errors
