@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pikepdf
+import pikepdf.settings
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -80,6 +81,17 @@ _PDF_ACTIVE_ACTIONS = frozenset({
 _PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment", "/RichMedia", "/Sound", "/Movie"})
 # A file with more objects than this is not a letter or a scan; refused rather than walked.
 MAX_PDF_OBJECTS = 200_000
+# qpdf unpacks compressed object streams to read the objects in them; cap what one stream may
+# unpack to, so a 10 MB upload cannot expand into gigabytes (such a file reads as damaged).
+# Content streams and images are never decoded here (the copy is saved with them as they are).
+# qpdf's limits are process-wide; nothing else in the app uses pikepdf.
+PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
+pikepdf.settings.set_qpdf_limits(
+    flate_max_memory=PDF_MAX_DECODED_BYTES,
+    run_length_max_memory=PDF_MAX_DECODED_BYTES,
+    png_max_memory=PDF_MAX_DECODED_BYTES,
+    tiff_max_memory=PDF_MAX_DECODED_BYTES,
+)
 
 
 @dataclass(frozen=True)
@@ -245,6 +257,10 @@ def _check_pdf(data: bytes, shown: str) -> bytes:
                     code="pdf_encrypted",
                 )
             found = _pdf_active_content(pdf)
+            if found == "too many objects":
+                raise ValidationError(
+                    f"{shown} is too complex a PDF for us to check. {resave}", code="pdf_complex"
+                )
             if found:
                 raise ValidationError(
                     f"{shown} contains scripts, actions, forms or attached files, which we cannot accept. "
@@ -253,7 +269,12 @@ def _check_pdf(data: bytes, shown: str) -> bytes:
                 )
             out = io.BytesIO()
             # Only objects reachable from the document are written: anything hidden is dropped.
-            pdf.save(out, compress_streams=True, deterministic_id=True)
+            pdf.save(
+                out,
+                compress_streams=True,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                deterministic_id=True,
+            )
     except ValidationError:
         raise
     except pikepdf.PasswordError:

@@ -4,6 +4,7 @@ import io
 from datetime import timedelta
 
 import pikepdf
+import pikepdf.settings
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -304,6 +305,25 @@ class PdfParserTests:
     def test_a_plain_link_is_not_active_content(self):
         link = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://clinic.example.com/"))
         assert checked("letter.pdf", make_pdf(_catalog(OpenAction=link))).content_type == "application/pdf"
+
+    def test_an_object_stream_that_unpacks_too_far_is_refused(self):
+        assert pikepdf.settings.get_qpdf_limits()["flate_max_memory"] == documents.PDF_MAX_DECODED_BYTES
+        # Scaled down: a 3 MB object stream (a few kB compressed) against a 1 MB cap.
+        content = make_pdf(
+            _catalog(Padding=pikepdf.String(" " * (3 << 20)), OpenAction=_javascript_action()),
+            object_streams=True,
+        )
+        assert len(content) < 10_000
+        previous = pikepdf.settings.set_qpdf_limits(flate_max_memory=1 << 20)
+        try:
+            message = refused("letter.pdf", content)
+        finally:
+            pikepdf.settings.set_qpdf_limits(**previous)
+        assert "could not be opened as a PDF" in message
+
+    def test_a_pdf_with_too_many_objects_is_refused(self, monkeypatch):
+        monkeypatch.setattr(documents, "MAX_PDF_OBJECTS", 3)
+        assert "too complex a PDF" in refused("letter.pdf", PDF)
 
     @pytest.mark.parametrize("user_password", ["secret", ""])
     def test_encrypted_pdf_gets_a_clear_message(self, user_password):
