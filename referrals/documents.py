@@ -78,6 +78,7 @@ _PDF_ACTIVE_KEYS = frozenset({
 _PDF_ACTIVE_ACTIONS = frozenset({
     "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute", "/Rendition",
 })  # fmt: skip
+_SCRIPT_URI = re.compile(rb"\s*(javascript|vbscript|data):", re.IGNORECASE)
 _PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment", "/RichMedia", "/Sound", "/Movie"})
 # A file with more objects than this is not a letter or a scan; refused rather than walked.
 MAX_PDF_OBJECTS = 200_000
@@ -230,6 +231,9 @@ def _pdf_active_content(pdf: "pikepdf.Pdf") -> str | None:
                             return name
                         if key in ("/Type", "/Subtype") and name in _PDF_ACTIVE_TYPES:
                             return name
+                    elif isinstance(value, pikepdf.String):
+                        if key == "/URI" and _SCRIPT_URI.match(bytes(value)):
+                            return "javascript: link"
                     elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) and not value.is_indirect:
                         stack.append(value)
             elif isinstance(obj, pikepdf.Array):

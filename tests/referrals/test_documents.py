@@ -268,6 +268,11 @@ BAD_PDFS = {
     "import-data action": make_pdf(
         _catalog(OpenAction=pikepdf.Dictionary(S=pikepdf.Name.ImportData, F=pikepdf.String("data.fdf")))
     ),
+    "javascript: link": make_pdf(
+        _catalog(
+            OpenAction=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(" JavaScript:alert(1)"))
+        )
+    ),
     "embedded file": make_pdf(_with_attachment),
     "file attachment annotation": make_pdf(_with_file_annotation),
     "XFA form": make_pdf(
