@@ -44,10 +44,14 @@ def _change_url(referral: Referral) -> str:
 
 
 def _error_message(error: WorkflowError):
+    # The reasons get their own class: inside the admin's message list a bare nested <li> is styled
+    # as a success message (green, with a tick), which made refusals look like approvals.
     reasons = getattr(error, "reasons", None)
     if reasons:
         return format_html(
-            "{}<ul>{}</ul>", str(error), format_html_join("", "<li>{}</li>", ((r,) for r in reasons))
+            '{}<ul class="refusal-reasons">{}</ul>',
+            str(error),
+            format_html_join("", "<li>{}</li>", ((r,) for r in reasons)),
         )
     return str(error)
 

@@ -1,6 +1,7 @@
 """App configuration for referrals."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ReferralsConfig(AppConfig):
@@ -13,3 +14,10 @@ class ReferralsConfig(AppConfig):
         from referrals import audit, staff_auth  # noqa: F401
 
         audit.register_models()
+
+        # Steps and rules defined in code reach every database on `migrate` (spec §6).
+        from referrals import checks
+
+        post_migrate.connect(
+            checks.sync_after_migrate, sender=self, dispatch_uid="referrals-sync-definitions"
+        )

@@ -5,8 +5,14 @@ their before/after values; every other field is masked to "[redacted]", so a fie
 masked until someone decides it is not PHI. Workflow moves write the status with a conditional
 `update()` (no model signals), so each `ReferralEvent` is copied into the trail with its actor.
 
-Reads: views that show PHI call `record_access(request, action, referral=..., obj=...)`.
+Reads: views that show PHI call `record_access(request, action, referral=..., obj=...)`; the
+queue page records every referral it listed with `record_queue_reads` (one insert). A read that
+repeats one by the same user of the same record within `READ_RUN_WINDOW` points at the first read
+of its run (`AccessEvent.first_read`), so the audit list shows one line per run; every read is
+still its own row.
 """
+
+from datetime import timedelta
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
@@ -15,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals.models import (
@@ -153,6 +160,39 @@ def _copy_workflow_event(sender, instance: ReferralEvent, created: bool, raw=Fal
     )
 
 
+# Reads of the same record by the same user this close together are one run in the audit list.
+READ_RUN_WINDOW = timedelta(minutes=5)
+
+
+def _reader(request):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user, user.get_username()
+    return None, ""
+
+
+def _run_starts(user, action: str, references, object_type: str = "", object_id: str = "") -> dict:
+    """For each reference: the first read of the run a new read now would join (or nothing)."""
+    if user is None or not references:
+        return {}
+    recent = (
+        AccessEvent.objects.filter(
+            user=user,
+            action=action,
+            referral_reference__in=list(references),
+            object_type=object_type,
+            object_id=object_id,
+            at__gte=timezone.now() - READ_RUN_WINDOW,
+        )
+        .order_by("referral_reference", "-at", "-id")
+        .values_list("referral_reference", "id", "first_read_id")
+    )
+    starts = {}
+    for reference, pk, first_read_id in recent:
+        starts.setdefault(reference, first_read_id or pk)  # the latest read of each reference
+    return starts
+
+
 def record_access(
     request, action: str, referral: Referral | None = None, obj=None, *, count=None, object_type=""
 ):
@@ -166,18 +206,47 @@ def record_access(
     """
     if referral is None and obj is not None:
         referral = referral_of(obj)
-    user = getattr(request, "user", None)
-    authenticated = user is not None and user.is_authenticated
+    user, username = _reader(request)
+    reference = referral.reference if referral is not None else ""
+    object_type = object_type or (obj._meta.label_lower if obj is not None else "")
+    object_id = str(obj.pk) if obj is not None else ""
+    action = str(action)[:40]
+    starts = _run_starts(user, action, [reference] if reference else [], object_type, object_id)
     return AccessEvent.objects.create(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
-        action=str(action)[:40],
+        user=user,
+        username=username,
+        action=action,
         referral=referral,
-        referral_reference=referral.reference if referral is not None else "",
-        object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
-        object_id=str(obj.pk) if obj is not None else "",
+        referral_reference=reference,
+        object_type=object_type,
+        object_id=object_id,
         row_count=count,
         path=request.path[:200],
+        first_read_id=starts.get(reference),
+    )
+
+
+def record_queue_reads(request, referrals) -> list[AccessEvent]:
+    """The queue page shows names and dates of birth: one read per referral listed, one insert."""
+    referrals = [referral for referral in referrals if isinstance(referral, Referral)]
+    if not referrals:
+        return []
+    user, username = _reader(request)
+    action = AccessEvent.Action.VIEW_QUEUE
+    starts = _run_starts(user, action, {referral.reference for referral in referrals})
+    path = request.path[:200]
+    return AccessEvent.objects.bulk_create(
+        AccessEvent(
+            user=user,
+            username=username,
+            action=action,
+            referral=referral,
+            referral_reference=referral.reference,
+            row_count=len(referrals),
+            path=path,
+            first_read_id=starts.get(referral.reference),
+        )
+        for referral in referrals
     )
 
 

@@ -3,6 +3,9 @@
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry
 from django.contrib import admin
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.html import format_html
 
 from referrals.models import AccessEvent
 
@@ -63,16 +66,64 @@ class ChangeLogAdmin(ReadOnlyAuditAdmin, LogEntryAdmin):
     search_fields = ["object_repr", "actor__username", "additional_data__referral"]
 
 
+class ReadRunFilter(admin.SimpleListFilter):
+    """One line per run of repeated reads (the default), or every read as stored."""
+
+    title = "repeated reads"
+    parameter_name = "reads"
+
+    def lookups(self, request, model_admin):
+        return [("all", "Every read, one line each")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() != "all",
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "One line per run (a user's reads of one record within a few minutes)",
+        }
+        yield {
+            "selected": self.value() == "all",
+            "query_string": changelist.get_query_string({self.parameter_name: "all"}),
+            "display": "Every read, one line each",
+        }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(first_read__isnull=True).annotate(
+            repeat_count=Count("repeats", distinct=True), last_repeat_at=Max("repeats__at")
+        )
+
+
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyAuditAdmin):
     date_hierarchy = "at"
-    list_display = ["at", "username", "action", "referral_reference", "object_type", "object_id", "row_count"]
+    list_display = [
+        "at",
+        "username",
+        "action",
+        "referral_reference",
+        "reads",
+        "object_type",
+        "object_id",
+        "row_count",
+    ]
     list_filter = [
+        ReadRunFilter,
         "action",
         ("user", admin.RelatedOnlyFieldListFilter),
         ReferralReferenceFilter,
         ("at", admin.DateFieldListFilter),
     ]
     search_fields = ["username", "referral_reference"]
-    fields = [*list_display, "path", "user", "referral"]
+    fields = ["at", "username", "action", "referral_reference", "object_type", "object_id", "row_count",
+              "path", "user", "referral", "first_read"]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="Reads")
+    def reads(self, obj):
+        repeats = getattr(obj, "repeat_count", None)
+        if not repeats:
+            return "1" if repeats == 0 else ""
+        last = timezone.localtime(obj.last_repeat_at)
+        return format_html("{} reads, last at {}", repeats + 1, last.strftime("%m/%d/%Y %H:%M"))

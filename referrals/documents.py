@@ -14,6 +14,8 @@ import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pikepdf
+import pikepdf.settings
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -65,8 +67,32 @@ _ANYWHERE_SIGNATURES = (
     b"<script",
 )
 HEAD_WINDOW = 4096
+
 # Active content a referral letter never needs; such a PDF is refused with advice to re-save it.
-_PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+# Checked on the parsed objects (qpdf through pikepdf): streams and object streams decompressed,
+# names decoded (`/Java#53cript` is `/JavaScript`), every object in the file, referenced or not.
+_PDF_ACTIVE_KEYS = frozenset({
+    "/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/XFA", "/RichMediaContent",
+    "/RichMediaSettings", "/Launch",
+})  # fmt: skip
+_PDF_ACTIVE_ACTIONS = frozenset({
+    "/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute", "/Rendition",
+})  # fmt: skip
+_SCRIPT_URI = re.compile(rb"\s*(javascript|vbscript|data):", re.IGNORECASE)
+_PDF_ACTIVE_TYPES = frozenset({"/EmbeddedFile", "/FileAttachment", "/RichMedia", "/Sound", "/Movie"})
+# A file with more objects than this is not a letter or a scan; refused rather than walked.
+MAX_PDF_OBJECTS = 200_000
+# qpdf unpacks compressed object streams to read the objects in them; cap what one stream may
+# unpack to, so a 10 MB upload cannot expand into gigabytes (such a file reads as damaged).
+# Content streams and images are never decoded here (the copy is saved with them as they are).
+# qpdf's limits are process-wide; nothing else in the app uses pikepdf.
+PDF_MAX_DECODED_BYTES = 64 * 1024 * 1024
+pikepdf.settings.set_qpdf_limits(
+    flate_max_memory=PDF_MAX_DECODED_BYTES,
+    run_length_max_memory=PDF_MAX_DECODED_BYTES,
+    png_max_memory=PDF_MAX_DECODED_BYTES,
+    tiff_max_memory=PDF_MAX_DECODED_BYTES,
+)
 
 
 @dataclass(frozen=True)
@@ -178,18 +204,94 @@ def check_upload(upload) -> CheckedFile:
     )
 
 
+def _pdf_active_content(pdf: "pikepdf.Pdf") -> str | None:
+    """The first kind of active content in any object of the file, or None.
+
+    Every indirect object is visited (those in compressed object streams too), and every direct
+    dictionary and array inside it; references are not followed, their targets are visited anyway.
+    """
+    visited = 0
+    for top in pdf.objects:
+        stack = [top]
+        while stack:
+            obj = stack.pop()
+            visited += 1
+            if visited > MAX_PDF_OBJECTS:
+                return "too many objects"
+            if isinstance(obj, pikepdf.Stream):
+                obj = obj.stream_dict
+            if isinstance(obj, pikepdf.Dictionary):
+                for key in obj.keys():
+                    if key in _PDF_ACTIVE_KEYS:
+                        return key
+                    value = obj.get(key)
+                    if isinstance(value, pikepdf.Name):
+                        name = str(value)
+                        if key == "/S" and name in _PDF_ACTIVE_ACTIONS:
+                            return name
+                        if key in ("/Type", "/Subtype") and name in _PDF_ACTIVE_TYPES:
+                            return name
+                    elif isinstance(value, pikepdf.String):
+                        if key == "/URI" and _SCRIPT_URI.match(bytes(value)):
+                            return "javascript: link"
+                    elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) and not value.is_indirect:
+                        stack.append(value)
+            elif isinstance(obj, pikepdf.Array):
+                stack.extend(
+                    item
+                    for item in obj
+                    if isinstance(item, (pikepdf.Dictionary, pikepdf.Array)) and not item.is_indirect
+                )
+    return None
+
+
 def _check_pdf(data: bytes, shown: str) -> bytes:
+    """Parse the PDF, refuse active content, and return a rewritten copy (only what the pages use)."""
     if b"%%EOF" not in data[-2048:]:
         raise ValidationError(
             f"{shown} is not a complete PDF file. Save or scan it again and try again.", code="pdf_truncated"
         )
-    if any(marker in data for marker in _PDF_ACTIVE):
+    resave = "Print it to a new PDF, or scan it, and upload that."
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                raise ValidationError(
+                    f"{shown} is locked with a password or encrypted, so we cannot check it. Save an unlocked "
+                    f"copy and upload that, or scan it.",
+                    code="pdf_encrypted",
+                )
+            found = _pdf_active_content(pdf)
+            if found == "too many objects":
+                raise ValidationError(
+                    f"{shown} is too complex a PDF for us to check. {resave}", code="pdf_complex"
+                )
+            if found:
+                raise ValidationError(
+                    f"{shown} contains scripts, actions, forms or attached files, which we cannot accept. "
+                    f"{resave}",
+                    code="pdf_active",
+                )
+            out = io.BytesIO()
+            # Only objects reachable from the document are written: anything hidden is dropped.
+            pdf.save(
+                out,
+                compress_streams=True,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                deterministic_id=True,
+            )
+    except ValidationError:
+        raise
+    except pikepdf.PasswordError:
         raise ValidationError(
-            f"{shown} contains scripts or attached files, which we cannot accept. Print it to a new PDF, "
-            "or scan it, and upload that.",
-            code="pdf_active",
-        )
-    return data
+            f"{shown} is locked with a password, so we cannot open it. Save an unlocked copy and upload "
+            "that, or scan it.",
+            code="pdf_encrypted",
+        ) from None
+    except (pikepdf.PdfError, ValueError, RuntimeError, RecursionError, OSError):
+        raise ValidationError(
+            f"{shown} could not be opened as a PDF: it may be damaged. {resave}", code="pdf_broken"
+        ) from None
+    return out.getvalue()
 
 
 def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:

@@ -85,6 +85,9 @@ class ContraindicationRule(models.Model):
     gate = models.CharField(max_length=12, choices=Gate.choices, default=Gate.CLEARANCE)
     help_text = models.TextField(blank=True, help_text="Shown to reviewing staff beside the finding.")
     active = models.BooleanField(default=True, help_text="An inactive rule fires nothing at screening.")
+    # The hash of the wording `migrate` last wrote from code (referrals.seeding.sync_definitions):
+    # when the row still hashes to it the clinic never edited it, and new wording from code may replace it.
+    seeded_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -107,6 +110,9 @@ class ClearanceStepDefinition(models.Model):
     condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.ALWAYS)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
+    # The hash of the wording `migrate` last wrote from code (referrals.seeding.sync_definitions):
+    # when the row still hashes to it the clinic never edited it, and new wording from code may replace it.
+    seeded_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["order", "step_id"]
@@ -293,6 +299,8 @@ class ScreeningRun(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="screening_runs")
     policy = models.JSONField()
+    # The ScreeningPolicy row (its version number) the policy above was taken from.
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
     screened_on = models.DateField()
     required_steps = models.JSONField(default=list)
     current = models.BooleanField(default=True)
@@ -499,6 +507,7 @@ class AccessEvent(models.Model):
         VIEW_SUMMARY = "view_summary", "Viewed a referral's printable summary"
         DOWNLOAD_DOCUMENT = "download_document", "Downloaded a document"
         EXPORT = "export", "Exported referrals"
+        VIEW_QUEUE = "view_queue", "Saw a referral listed in the queue"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -512,9 +521,15 @@ class AccessEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
     path = models.CharField(max_length=200, blank=True)
+    # A repeat of an earlier read (same user, action and record within a few minutes) points at the
+    # first read of its run; the audit list shows one line per run, every read is still a row.
+    first_read = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="repeats", editable=False
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "action", "at"], name="access_user_action_at")]
         verbose_name = "record read"
         verbose_name_plural = "record reads"
 

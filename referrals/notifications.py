@@ -81,6 +81,16 @@ def render(notification: Notification) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
+def without_links(context: dict) -> dict:
+    """What an outbox row keeps once it is sent (or given up): the reference, and which links it had.
+
+    A completion or reply link works until it expires; a copy in the database would let anyone who
+    reads the table (a backup, a replica, a support query) act as the patient. The email has it.
+    """
+    links = sorted(key for key in context if key != "reference")
+    return {"reference": context.get("reference", ""), "links_removed": links}
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
@@ -119,8 +129,10 @@ def send_due(*, limit: int = 50) -> tuple[int, int]:
                 notification.status = Notification.SendStatus.SENT
                 notification.sent_at = timezone.now()
                 notification.last_error = ""
+            if notification.status in (Notification.SendStatus.SENT, Notification.SendStatus.GAVE_UP):
+                notification.context = without_links(notification.context)
             notification.save(
-                update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at"]
+                update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at", "context"]
             )
         try:
             connection.close()

@@ -1,8 +1,14 @@
 """Reference rows the app needs: staff roles, clearance steps, rules, policy and wording.
 
-Used by the data migrations (with the historical app registry) and by tests that flush the
-database (with the live one). Idempotent: rows that exist are left as they are.
+`sync_definitions` is how clearance steps and contraindication rules defined in code reach a
+database (screening spec §6): `migrate` calls it after every run (a post_migrate handler in
+ReferralsConfig), and the tests that flush the database call it through `seed_all`. It adds what
+is missing and refreshes the wording of rows the clinic never edited; an edited row is never
+overwritten. The older `seed_definitions` stays for the data migration that first used it.
 """
+
+import hashlib
+import json
 
 from django.contrib.auth.management import create_permissions
 
@@ -82,9 +88,100 @@ def seed_definitions(apps) -> None:
     )
 
 
+# The columns code defines for each row; the clinic may edit them (and `active`, `order`).
+STEP_FIELDS = ("title", "help_text", "gate", "kind", "condition")
+RULE_FIELDS = ("title", "severity_text", "gate", "help_text")
+
+
+def code_steps() -> dict[str, dict]:
+    """Every clearance step defined in code: step id -> its columns (and its default order)."""
+    steps = {}
+    for position, (step_id, title, help_text, gate, kind, condition) in enumerate(CLEARANCE_STEPS, start=1):
+        values = dict(zip(STEP_FIELDS, (title, help_text, gate, kind, condition), strict=True))
+        steps[step_id] = {**values, "order": position * 10}
+    return steps
+
+
+def code_rules() -> dict[str, dict]:
+    """Every contraindication rule defined in code: code -> its columns."""
+    return {
+        code: dict(zip(RULE_FIELDS, (title, severity_text, gate, help_text), strict=True))
+        for code, title, severity_text, gate, help_text in RULES
+    }
+
+
+def wording_hash(values: dict, fields: tuple[str, ...]) -> str:
+    """A fingerprint of a row's code-defined columns (the same for a row and for its code default)."""
+    payload = json.dumps([str(values[name]) for name in fields], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _sync_rows(model, key: str, defined: dict[str, dict], fields: tuple[str, ...], using: str) -> dict:
+    added, updated, kept, new_rows = [], [], [], []
+    rows = {getattr(row, key): row for row in model.objects.using(using).all()}
+    for ident, values in defined.items():
+        default_hash = wording_hash(values, fields)
+        row = rows.get(ident)
+        if row is None:
+            new_rows.append(model(**{key: ident}, **values, seeded_hash=default_hash))
+            added.append(ident)
+            continue
+        current_hash = wording_hash({name: getattr(row, name) for name in fields}, fields)
+        if current_hash == default_hash:
+            if row.seeded_hash != default_hash:  # a row seeded before hashes were kept, never edited
+                model.objects.using(using).filter(pk=row.pk).update(seeded_hash=default_hash)
+        elif row.seeded_hash and current_hash == row.seeded_hash:
+            # The clinic never edited it since it was seeded: take the new wording from code.
+            changes = {name: values[name] for name in fields}
+            model.objects.using(using).filter(pk=row.pk).update(**changes, seeded_hash=default_hash)
+            updated.append(ident)
+        else:
+            kept.append(ident)  # edited by the clinic (or of unknown origin): never overwritten
+    model.objects.using(using).bulk_create(new_rows)
+    return {"added": added, "updated": updated, "kept_edited": kept}
+
+
+def sync_definitions(apps=None, using: str = "default") -> dict:
+    """Bring every clearance step and rule defined in code into the database (spec §6).
+
+    Adds missing rows, refreshes the wording of rows still as they were seeded, never overwrites
+    an edit, never deletes or deactivates a row. Also makes sure a screening policy and a
+    questionnaire wording exist. Returns what it did, per table, for the caller to report.
+    """
+    if apps is None:
+        from django.apps import apps
+    Step = apps.get_model("referrals", "ClearanceStepDefinition")
+    Rule = apps.get_model("referrals", "ContraindicationRule")
+    Policy = apps.get_model("referrals", "ScreeningPolicy")
+    Wording = apps.get_model("referrals", "QuestionnaireText")
+    report = {
+        "steps": _sync_rows(Step, "step_id", code_steps(), STEP_FIELDS, using),
+        "rules": _sync_rows(Rule, "code", code_rules(), RULE_FIELDS, using),
+    }
+    if not Policy.objects.using(using).exists():
+        Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v1).")
+    Wording.objects.using(using).get_or_create(
+        version=DEFAULT_VERSION,
+        defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
+    )
+    return report
+
+
+def missing_definitions(using: str = "default") -> dict[str, list[str]]:
+    """Steps and rules defined in code that the database lacks (for the system check)."""
+    from referrals.models import ClearanceStepDefinition, ContraindicationRule
+
+    have_steps = set(ClearanceStepDefinition.objects.using(using).values_list("step_id", flat=True))
+    have_rules = set(ContraindicationRule.objects.using(using).values_list("code", flat=True))
+    return {
+        "steps": [step for step in code_steps() if step not in have_steps],
+        "rules": [code for code in code_rules() if code not in have_rules],
+    }
+
+
 def seed_all() -> None:
     """Seed with the live app registry (after a test flushed the database)."""
     from django.apps import apps
 
     seed_roles(apps)
-    seed_definitions(apps)
+    sync_definitions(apps)

@@ -191,6 +191,7 @@ def _apply_screening(referral: Referral, *, today: date, actor=None) -> tuple[Sc
     run = ScreeningRun.objects.create(
         referral=referral,
         policy=policy.to_dict(),
+        policy_version=ScreeningPolicy.objects.order_by("-id").values_list("id", flat=True).first(),
         screened_on=today,
         required_steps=sorted(result.required_steps),
         created_by=actor,
@@ -583,23 +584,58 @@ def gate_problems(referral: Referral, gate: str) -> list[str]:
 
 
 def _snapshot(referral: Referral, actor) -> dict[str, Any]:
+    """The decision record: what the clinician cleared on, frozen (names and times as they were).
+
+    Times are ISO 8601 in UTC; every page shows them in the clinic's time zone.
+    """
+    run = ScreeningRun.objects.filter(referral=referral, current=True).first()
+    titles = dict(ContraindicationRule.objects.values_list("code", "title"))
+
+    def who(user) -> str:
+        return user.get_username() if user else ""
+
+    def when(moment) -> str:
+        return moment.isoformat() if moment else ""
+
     return {
         "decided_by": actor.get_username(),
+        "decided_by_name": actor.get_full_name(),
         "decided_at": timezone.now().isoformat(),
         "scores": referral.scores,
+        "questionnaire_version": referral.questionnaire_version,
+        "policy_version": run.policy_version if run else None,
+        "policy": run.policy if run else {},
+        "screened_on": run.screened_on.isoformat() if run else "",
         "checklist": [
-            {"step_id": i.step_id, "status": i.status, "reason": i.reason, "by": i.completed_by_id}
-            for i in referral.checklist.all()
+            {
+                "step_id": i.step_id,
+                "title": i.title,
+                "gate": i.gate,
+                "kind": i.kind,
+                "status": i.status,
+                "reason": i.reason,
+                "note": i.note,
+                "by": i.completed_by_id,
+                "by_username": who(i.completed_by),
+                "at": when(i.completed_at),
+            }
+            for i in referral.checklist.select_related("completed_by").order_by("order", "id")
         ],
         "findings": [
             {
                 "code": f.code,
+                "title": titles.get(f.code, ""),
                 "severity": f.severity,
                 "gate": f.gate,
+                "reason": f.reason,
                 "resolution": f.resolution,
                 "note": f.resolution_note,
+                "resolved_by": who(f.resolved_by),
+                "resolved_at": when(f.resolved_at),
             }
             for f in Finding.objects.filter(referral=referral, run__current=True)
+            .select_related("resolved_by")
+            .order_by("position")
         ],
     }
 

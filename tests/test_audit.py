@@ -279,3 +279,84 @@ class AuditAdminTests:
         assert list(reads.context["cl"].result_list) == [rows["referrals_accessevent"]]
         none = client.get(reverse("admin:referrals_accessevent_changelist"), {"referral": other.reference})
         assert list(none.context["cl"].result_list) == []
+
+
+class QueueReadTests:
+    """The queue lists names and dates of birth: every view of it is a read of each referral shown."""
+
+    def test_each_queue_view_records_the_references_shown_in_one_insert(self, staff_client, coordinator):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        referrals = [demo.make_referral("submitted", coordinator=coordinator, key=f"q{i}") for i in range(3)]
+        client = staff_client(coordinator)
+        AccessEvent.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("admin:referrals_referral_changelist"))
+        assert response.status_code == 200
+        shown = {r.reference for r in response.context["cl"].result_list}
+        assert shown == {r.reference for r in referrals}
+        reads = AccessEvent.objects.filter(action="view_queue")
+        assert {e.referral_reference for e in reads} == shown
+        assert all(e.user == coordinator and e.row_count == 3 and e.first_read is None for e in reads)
+        inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")
+                   and "referrals_accessevent" in q["sql"]]  # fmt: skip
+        assert len(inserts) == 1
+
+    def test_a_filtered_queue_records_only_what_it_shows(self, staff_client, coordinator):
+        kept = demo.make_referral("submitted", coordinator=coordinator, key="shown")
+        demo.make_referral("in_review", coordinator=coordinator, key="hidden")
+        client = staff_client(coordinator)
+        AccessEvent.objects.all().delete()
+        client.get(reverse("admin:referrals_referral_changelist"), {"status__exact": "submitted"})
+        assert list(AccessEvent.objects.values_list("referral_reference", flat=True)) == [kept.reference]
+
+
+class ReadRunTests:
+    """Repeated reads by one user of one referral within a few minutes: one line, every read stored."""
+
+    def review(self, client, referral):
+        assert client.get(reverse("admin:referrals_referral_change", args=[referral.pk])).status_code == 200
+
+    def test_repeats_point_at_the_first_read_of_their_run(self, staff_client, coordinator, clinician):
+        referral = demo.make_referral("submitted", coordinator=coordinator)
+        other = demo.make_referral("submitted", coordinator=coordinator, key="another")
+        mine = staff_client(coordinator)
+        for _ in range(3):
+            self.review(mine, referral)
+        self.review(mine, other)
+        self.review(staff_client(clinician), referral)
+        reads = list(AccessEvent.objects.filter(action="view_referral").order_by("id"))
+        assert len(reads) == 5  # every read is stored
+        first = reads[0]
+        assert first.first_read is None
+        assert [r.first_read_id for r in reads[1:3]] == [first.pk, first.pk]
+        assert reads[3].first_read is None  # another referral
+        assert reads[4].first_read is None  # another user
+
+    def test_a_read_after_the_window_starts_a_new_run(self, staff_client, coordinator):
+        referral = demo.make_referral("submitted", coordinator=coordinator)
+        client = staff_client(coordinator)
+        self.review(client, referral)
+        AccessEvent.objects.update(at=timezone.now() - timedelta(minutes=6))
+        self.review(client, referral)
+        assert list(
+            AccessEvent.objects.filter(action="view_referral").values_list("first_read", flat=True)
+        ) == [
+            None,
+            None,
+        ]
+
+    def test_the_audit_view_shows_one_line_per_run(self, staff_client, coordinator, clinic_admin):
+        referral = demo.make_referral("submitted", coordinator=coordinator)
+        client = staff_client(coordinator)
+        for _ in range(4):
+            self.review(client, referral)
+        admin_client = staff_client(clinic_admin)
+        url = reverse("admin:referrals_accessevent_changelist")
+        grouped = admin_client.get(url, {"action__exact": "view_referral"})
+        rows = list(grouped.context["cl"].result_list)
+        assert len(rows) == 1 and rows[0].repeat_count == 3
+        assert "4 reads, last at" in grouped.content.decode()
+        every = admin_client.get(url, {"action__exact": "view_referral", "reads": "all"})
+        assert len(list(every.context["cl"].result_list)) == 4

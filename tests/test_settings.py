@@ -53,6 +53,7 @@ class ProductionSettingsTests:
                 "DJANGO_SECRET_KEY": GOOD_KEY,
                 "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
                 "REDIS_URL": "redis://127.0.0.1:6379/0",
+                "SITE_URL": "https://clinic.example.com",
             },
             "--deploy",
             "--fail-level",
@@ -70,6 +71,7 @@ class ProductionSettingsTests:
                 "SECURE_SSL_REDIRECT": "false",
                 "BEHIND_TLS_PROXY": "true",
                 "REDIS_URL": "redis://127.0.0.1:6379/0",
+                "SITE_URL": "https://clinic.example.com",
             },
             "--deploy",
             "--fail-level",
@@ -77,6 +79,30 @@ class ProductionSettingsTests:
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "1 silenced" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("missing", "overrides", "message"),
+        [
+            ("redis", {"SITE_URL": "https://clinic.example.com"}, "referrals.E101) REDIS_URL is not set"),
+            ("site", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, "referrals.E102) SITE_URL is 'http://127.0.0.1:8000'"),
+            ("localhost", {"REDIS_URL": "redis://127.0.0.1:6379/0", "SITE_URL": "https://localhost:8443"},
+             "SITE_URL is 'https://localhost:8443'"),
+            ("plain-http", {"REDIS_URL": "redis://127.0.0.1:6379/0", "SITE_URL": "http://clinic.example.com"},
+             "SITE_URL is 'http://clinic.example.com'"),
+        ],
+    )  # fmt: skip
+    def test_deploy_check_fails_without_shared_cache_or_public_site_url(self, missing, overrides, message):
+        result = run_check(
+            {
+                "DJANGO_ENV": "production",
+                "DJANGO_SECRET_KEY": GOOD_KEY,
+                "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+                **overrides,
+            },
+            "--deploy",
+        )
+        assert result.returncode != 0
+        assert message in result.stderr, result.stderr
 
     def test_malformed_boolean_is_rejected(self):
         result = run_check({"DJANGO_ENV": "development", "DJANGO_DEBUG": "maybe"})

@@ -88,7 +88,13 @@ class ChecklistItemForm(forms.Form):
 
 
 class ResolveFindingForm(forms.Form):
-    resolution = forms.ChoiceField(label="Resolution", choices=Finding.Resolution.choices)
+    # No answer is preselected: a clinician picks one on purpose (a default "confirmed" was too easy
+    # to submit by mistake). The empty first option keeps the browser from submitting without one.
+    resolution = forms.ChoiceField(
+        label="Resolution",
+        choices=[("", "Choose a resolution"), *Finding.Resolution.choices],
+        error_messages={"required": "Choose a resolution: confirmed, dismissed or overridden."},
+    )
     note = forms.CharField(label="Note or reason", max_length=2000)
 
     def __init__(self, *args, finding=None, **kwargs):

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from referrals import admin_views, workflow
 from referrals.admin import assisted, fhir, queue, reporting
 from referrals.admin.review import indication_labels, review_context
-from referrals.audit import record_access
+from referrals.audit import record_access, record_queue_reads
 from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
 
 EDITABLE_FIELDS = ("assignee", "staff_notes")
@@ -240,7 +240,12 @@ class ReferralAdmin(admin.ModelAdmin):
             "is_nav_sidebar_enabled": False,
             "can_enter_referrals": assisted.can_enter(request.user),
         }
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # The page lists names and dates of birth: each referral shown is a read.
+            record_queue_reads(request, changelist.result_list)
+        return response
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 
 from referrals import info_items, workflow
 from referrals.admin import queue
+from referrals.admin.decision import decision_record
 from referrals.admin.forms import ChecklistItemForm, ResolveFindingForm
 from referrals.models import (
     ClearanceItem,
@@ -193,11 +194,7 @@ def review_context(referral: Referral, user) -> dict:
                     finding.severity == Finding.Severity.ABSOLUTE
                     and finding.resolution == Finding.Resolution.CONFIRMED
                 ),
-                "form": ResolveFindingForm(
-                    finding=finding,
-                    initial={"resolution": finding.resolution, "note": finding.resolution_note},
-                    prefix=f"finding-{finding.pk}",
-                )
+                "form": ResolveFindingForm(finding=finding, prefix=f"finding-{finding.pk}")
                 if resolvable
                 else None,
                 "url": reverse("admin:referrals_referral_resolve_finding", args=[referral.pk, finding.pk]),
@@ -253,6 +250,7 @@ def review_context(referral: Referral, user) -> dict:
         "actions": available_actions(referral, user),
         "waiting": queue.waiting(referral),
         "may_sign": may_sign,
+        "decision": decision_record(referral),
     }
 
 

@@ -26,3 +26,16 @@ def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
     axe_check(page)  # the review page in review, with its checklist and finding forms
     go(page, page.get_by_role("link", name="Clear for treatment"))
     axe_check(page)  # a refused-until confirmation, listing what is missing
+    # A cleared referral: the review page and the printable summary with the decision record.
+    from referrals import workflow
+    from referrals.models import Referral
+
+    referral = Referral.objects.get(pk=referral.pk)
+    demo.satisfy_gate(referral, "clearance", clinician=clinician)
+    workflow.clear_referral(referral, actor=clinician)
+    page.goto(f"{site_url}/staff/referrals/referral/{referral.pk}/change/")
+    assert page.locator("#decision").is_visible()
+    axe_check(page)
+    page.goto(f"{site_url}/staff/referrals/referral/{referral.pk}/summary/")
+    assert "Decision record: cleared" in page.content()
+    axe_check(page)

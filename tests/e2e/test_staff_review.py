@@ -1,6 +1,7 @@
 """A coordinator and then a clinician take a new referral from the queue to cleared, in a real browser."""
 
 import pytest
+from django.utils import timezone
 
 from referrals import demo
 from referrals.models import ClearanceItem, Finding, Referral
@@ -86,7 +87,13 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     page.goto(f"{site_url}/staff/referrals/referral/{referral.pk}/change/")
     go(page, page.get_by_role("link", name="Clear for treatment"))
     assert "This will be refused until these are done" in page.content()
-    go(page, page.get_by_role("link", name="Cancel, go back"))
+    # Posting anyway is refused: an error message whose reasons carry no green success tick.
+    go(page, page.locator("input[type=submit][value='Clear for treatment']"))
+    refusal = page.locator(".messagelist li.error")
+    assert "cannot be cleared yet" in refusal.inner_text()
+    reason = refusal.locator("ul.refusal-reasons li").first
+    assert reason.evaluate("e => getComputedStyle(e).backgroundImage") == "none"
+    assert page.locator(".gate-blocked summary").first.is_visible()
 
     for item in referral.checklist.filter(gate="clearance", kind="clinical"):
         set_item(page, item)
@@ -103,6 +110,10 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     save_screenshot(page, "staff-confirm-clear")
     go(page, page.locator("input[type=submit][value='Clear for treatment']"))
     assert "cleared" in page.locator(".messagelist").inner_text()
+    record = page.locator("#decision")
+    assert "Decision record: cleared" in record.inner_text()
+    assert "CPAP nightly; anesthetist reviewed the airway." in record.inner_text()
+    assert timezone.localtime().strftime("%m/%d/%Y") in record.inner_text()  # the clinic's day
     save_screenshot(page, "staff-review-cleared")
     assert not page.watch.problems(), page.watch.problems()
 

@@ -4,13 +4,25 @@ import io
 import re
 import uuid
 
+import pikepdf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-PDF = (
-    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
+
+def make_pdf(modify=None, *, object_streams=False) -> bytes:
+    """A real one-page PDF written by pikepdf; `modify(pdf)` may add to it before saving."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    if modify is not None:
+        modify(pdf)
+    out = io.BytesIO()
+    mode = pikepdf.ObjectStreamMode.generate if object_streams else pikepdf.ObjectStreamMode.disable
+    pdf.save(out, object_stream_mode=mode, compress_streams=object_streams)
+    return out.getvalue()
+
+
+PDF = make_pdf()
 
 
 def pdf_file(name="letter.pdf", content=PDF):
@@ -76,4 +88,11 @@ def send_provider_referral(client, **overrides):
 def completion_token(referral) -> str:
     """The link emailed to the patient, read from the queued notification (the only place it exists)."""
     note = referral.notifications.get(template="patient_complete_health_questions")
-    return re.search(r"/complete/([^/]+)/", note.context["link"]).group(1)
+    match = re.search(r"/complete/([^/]+)/", note.context.get("link", ""))
+    if match is None:
+        # Already sent: the outbox row no longer holds the link, only the email does.
+        from django.core import mail
+
+        bodies = [m.body for m in mail.outbox if note.recipient in m.to and referral.reference in m.body]
+        match = next(filter(None, (re.search(r"/complete/([^/]+)/", body) for body in reversed(bodies))))
+    return match.group(1)

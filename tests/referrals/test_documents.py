@@ -3,6 +3,8 @@
 import io
 from datetime import timedelta
 
+import pikepdf
+import pikepdf.settings
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from tests.referrals.intake_driver import IntakeDriver
 from tests.referrals.provider_data import (
     PDF,
     image_bytes,
+    make_pdf,
     pdf_file,
     provider_post,
     send_provider_referral,
@@ -84,12 +87,6 @@ class ContentCheckTests:
 
     def test_png_with_any_trailing_data_is_refused(self):
         assert "contains something other" in refused("scan.png", image_bytes("PNG") + b"trailing bytes")
-
-    def test_pdf_with_javascript_is_refused(self):
-        content = (
-            b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n"
-        )
-        assert "contains scripts or attached files" in refused("letter.pdf", content)
 
     def test_truncated_pdf_is_refused(self):
         assert "not a complete PDF" in refused("letter.pdf", PDF[:40])
@@ -212,6 +209,190 @@ def django_capture_on_commit():
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
+# --- PDFs are parsed (pikepdf over qpdf), not searched for bytes ------------------------------------
+
+ACTIVE_REFUSAL = "contains scripts, actions, forms or attached files"
+
+
+def _catalog(**entries):
+    def modify(pdf):
+        for key, value in entries.items():
+            pdf.Root[f"/{key}"] = value
+
+    return modify
+
+
+def _raw_catalog(extra: bytes) -> bytes:
+    """A PDF whose catalog carries `extra` exactly as written (qpdf repairs the moved offsets)."""
+    return PDF.replace(b"/Type /Catalog", b"/Type /Catalog " + extra, 1)
+
+
+def _javascript_action():
+    return pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)"))
+
+
+def _with_attachment(pdf):
+    pdf.attachments["notes.txt"] = pikepdf.AttachedFileSpec(pdf, b"hidden", mime_type="text/plain")
+
+
+def _with_file_annotation(pdf):
+    pdf.pages[0].Annots = pdf.make_indirect(
+        pikepdf.Array([pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FileAttachment,
+                                          Rect=[0, 0, 10, 10])])
+    )  # fmt: skip
+
+
+def _with_names_tree_script(pdf):
+    script = pdf.make_indirect(_javascript_action())
+    pdf.Root.Names = pikepdf.Dictionary(
+        JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("x"), script]))
+    )
+
+
+BAD_PDFS = {
+    # The three bypasses of the old byte search.
+    "hex-escaped JavaScript name": _raw_catalog(b"/OpenAction << /S /Java#53cript /JS (app.alert(1)) >>"),
+    "hex-escaped Launch name": _raw_catalog(b"/OpenAction << /S /#4caunch /F (calc.exe) >>"),
+    "JavaScript in a compressed object stream": make_pdf(
+        _catalog(OpenAction=_javascript_action()), object_streams=True
+    ),
+    # The plain cases.
+    "JavaScript open action": make_pdf(_catalog(OpenAction=_javascript_action())),
+    "JavaScript in the names tree": make_pdf(_with_names_tree_script),
+    "launch action": make_pdf(
+        _catalog(OpenAction=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe")))
+    ),
+    "submit-form action": make_pdf(
+        _catalog(OpenAction=pikepdf.Dictionary(S=pikepdf.Name.SubmitForm, F=pikepdf.String("https://x.test")))
+    ),
+    "import-data action": make_pdf(
+        _catalog(OpenAction=pikepdf.Dictionary(S=pikepdf.Name.ImportData, F=pikepdf.String("data.fdf")))
+    ),
+    "javascript: link": make_pdf(
+        _catalog(
+            OpenAction=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String(" JavaScript:alert(1)"))
+        )
+    ),
+    "embedded file": make_pdf(_with_attachment),
+    "file attachment annotation": make_pdf(_with_file_annotation),
+    "XFA form": make_pdf(
+        _catalog(AcroForm=pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=pikepdf.String("<xdp/>")))
+    ),
+    "rich media annotation": make_pdf(
+        lambda pdf: setattr(
+            pdf.pages[0], "Annots", pikepdf.Array([pikepdf.Dictionary(Subtype=pikepdf.Name.RichMedia)])
+        )
+    ),
+}
+
+
+class PdfParserTests:
+    @pytest.mark.parametrize("content", list(BAD_PDFS.values()), ids=list(BAD_PDFS))
+    def test_active_content_is_refused(self, content):
+        assert ACTIVE_REFUSAL in refused("letter.pdf", content)
+
+    def test_the_bypasses_escape_a_byte_search(self):
+        # Proof the tests above need the parser: none of these carry the plain names as bytes.
+        for name in ("hex-escaped JavaScript name", "hex-escaped Launch name"):
+            assert b"/JavaScript" not in BAD_PDFS[name] and b"/Launch" not in BAD_PDFS[name]
+        assert b"JavaScript" not in BAD_PDFS["JavaScript in a compressed object stream"]
+
+    def test_a_plain_pdf_is_stored_as_a_rewritten_copy(self):
+        # An unreferenced object (hidden from every reader) does not survive the rewrite.
+        content = PDF.replace(b"xref\n0 5", b"99 0 obj\n(left-over secret)\nendobj\nxref\n0 5", 1)
+        result = checked("letter.pdf", content)
+        assert result.content_type == "application/pdf"
+        assert result.content != content
+        assert b"left-over secret" in content and b"left-over secret" not in result.content
+        with pikepdf.open(io.BytesIO(result.content)) as pdf:
+            assert len(pdf.pages) == 1
+
+    def test_a_plain_link_is_not_active_content(self):
+        link = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://clinic.example.com/"))
+        assert checked("letter.pdf", make_pdf(_catalog(OpenAction=link))).content_type == "application/pdf"
+
+    def test_an_object_stream_that_unpacks_too_far_is_refused(self):
+        assert pikepdf.settings.get_qpdf_limits()["flate_max_memory"] == documents.PDF_MAX_DECODED_BYTES
+        # Scaled down: a 3 MB object stream (a few kB compressed) against a 1 MB cap.
+        content = make_pdf(
+            _catalog(Padding=pikepdf.String(" " * (3 << 20)), OpenAction=_javascript_action()),
+            object_streams=True,
+        )
+        assert len(content) < 10_000
+        previous = pikepdf.settings.set_qpdf_limits(flate_max_memory=1 << 20)
+        try:
+            message = refused("letter.pdf", content)
+        finally:
+            pikepdf.settings.set_qpdf_limits(**previous)
+        assert "could not be opened as a PDF" in message
+
+    def test_a_pdf_with_too_many_objects_is_refused(self, monkeypatch):
+        monkeypatch.setattr(documents, "MAX_PDF_OBJECTS", 3)
+        assert "too complex a PDF" in refused("letter.pdf", PDF)
+
+    @pytest.mark.parametrize("user_password", ["secret", ""])
+    def test_encrypted_pdf_gets_a_clear_message(self, user_password):
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        out = io.BytesIO()
+        pdf.save(out, encryption=pikepdf.Encryption(user=user_password, owner="owner"))
+        assert "locked with a password" in refused("letter.pdf", out.getvalue())
+
+    @pytest.mark.parametrize(
+        "content",
+        [b"%PDF-1.4\nnot really a pdf\n%%EOF\n", PDF.replace(b"/Kids", b"/Kidz"), PDF[:200] + b"\n%%EOF\n"],
+        ids=["garbage", "no-pages", "cut"],
+    )
+    def test_broken_pdf_gets_a_clear_message(self, content):
+        assert "could not be opened as a PDF" in refused("letter.pdf", content)
+
+
+@pytest.mark.django_db
+class PdfThroughTheFormsTests:
+    @pytest.mark.parametrize(
+        "name",
+        ["hex-escaped JavaScript name", "hex-escaped Launch name", "JavaScript in a compressed object stream",
+         "embedded file"],
+    )  # fmt: skip
+    def test_provider_form_refuses_beside_the_field(self, client, name):
+        response = send_provider_referral(client, referral_letter=pdf_file(content=BAD_PDFS[name]))
+        assert response.status_code == 200
+        errors = [str(e) for e in response.context["form"].errors.get("referral_letter", [])]
+        assert errors and ACTIVE_REFUSAL in errors[0]
+        assert not Referral.objects.exists() and not Document.objects.exists()
+
+    def test_provider_form_refuses_an_encrypted_pdf_without_a_500(self, client):
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        out = io.BytesIO()
+        pdf.save(out, encryption=pikepdf.Encryption(user="secret", owner="owner"))
+        response = send_provider_referral(client, referral_letter=pdf_file(content=out.getvalue()))
+        assert response.status_code == 200
+        assert "locked with a password" in response.content.decode()
+        assert not Document.objects.exists()
+
+    def test_provider_form_stores_a_good_pdf(self, client):
+        send_provider_referral(client)
+        assert Referral.objects.get().documents.get().content_type == "application/pdf"
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "hex-escaped JavaScript name",
+            "hex-escaped Launch name",
+            "JavaScript in a compressed object stream",
+        ],
+    )
+    def test_intake_documents_step_refuses(self, client, name):
+        driver = IntakeDriver(client)
+        driver.run_to("documents")
+        response = driver.post("documents", {}, **{"documents-files": [pdf_file(content=BAD_PDFS[name])]})
+        assert driver.current_step == "documents"
+        assert response.status_code == 200
+        assert f"letter.pdf {ACTIVE_REFUSAL}" in response.content.decode()
+        assert Document.objects.count() == 0
+
+
 @pytest.mark.django_db
 class IntakeDocumentsStepTests:
     def test_documents_step_comes_before_practical_and_is_optional(self, client):
@@ -328,7 +509,8 @@ class DownloadTests:
         assert 'filename="letter.pdf"' in response["Content-Disposition"]
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Type"] == "application/pdf"
-        assert b"".join(response.streaming_content) == PDF
+        with stored_document.file.open("rb") as handle:
+            assert b"".join(response.streaming_content) == handle.read()
         event = ReferralEvent.objects.get(kind="document_downloaded")
         assert event.actor == user and event.referral == stored_document.referral
         assert event.data["document"] == stored_document.pk

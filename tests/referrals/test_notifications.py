@@ -77,3 +77,43 @@ class OutboxTests:
             for typed in ("Quintessa", "Marrowfield", "010-0177", "1981", "glaucoma", "Glaucoma"):
                 assert typed not in text, (message.subject, typed)
             assert "quintessa.m@example.com" not in text
+
+
+@pytest.mark.django_db
+class NoWorkingLinkKeptTests:
+    """A sent email's links live in the email only: the outbox row keeps none (issue 10, point 7)."""
+
+    @staticmethod
+    def stored_text(notification: Notification) -> str:
+        notification.refresh_from_db()
+        return " ".join(
+            str(value) for value in Notification.objects.filter(pk=notification.pk).values().get().values()
+        )
+
+    def test_the_completion_link_is_cleared_once_sent(self):
+        referral, token = demo.provider_referral()
+        note = referral.notifications.get(template="patient_complete_health_questions")
+        assert token in note.context["link"]  # queued: the sender still needs it
+        assert notifications.send_due()[1] == 0
+        email = next(m for m in mail.outbox if "/complete/" in m.body)
+        assert token in email.body
+        stored = self.stored_text(note)
+        assert token not in stored and "/complete/" not in stored and "http" not in stored
+        assert note.context == {"reference": referral.reference, "links_removed": ["link"]}
+        assert note.status == Notification.SendStatus.SENT
+
+    def test_the_link_is_cleared_when_sending_gives_up(self, settings):
+        settings.EMAIL_BACKEND = FAILING
+        settings.NOTIFICATION_MAX_ATTEMPTS = 1
+        referral, token = demo.provider_referral()
+        notifications.send_due()
+        note = referral.notifications.get(template="patient_complete_health_questions")
+        assert note.status == Notification.SendStatus.GAVE_UP
+        assert token not in self.stored_text(note)
+
+    def test_a_failed_attempt_keeps_the_link_for_the_retry(self, settings):
+        settings.EMAIL_BACKEND = FAILING
+        referral, token = demo.provider_referral()
+        notifications.send_due()
+        note = referral.notifications.get(template="patient_complete_health_questions")
+        assert note.status == Notification.SendStatus.FAILED and token in note.context["link"]

@@ -1,5 +1,9 @@
 """The provider referral page: NPIs, ICD-10 codes, the required letter, attachments, one referral per submit."""
 
+import hashlib
+import io
+
+import pikepdf
 import pytest
 from django.urls import reverse
 
@@ -196,8 +200,12 @@ class ProviderReferralTests:
         response = client.get(reverse("referrals:provider-confirmation"))
         assert response.status_code == 302
 
-    def test_pdf_letter_content_is_stored_unchanged(self, client):
+    def test_pdf_letter_is_stored_as_a_clean_copy_of_the_same_document(self, client):
         send_provider_referral(client)
         letter = Referral.objects.get().documents.get()
         with letter.file.open("rb") as handle:
-            assert handle.read() == PDF
+            stored = handle.read()
+        assert stored.startswith(b"%PDF-")
+        with pikepdf.open(io.BytesIO(stored)) as pdf, pikepdf.open(io.BytesIO(PDF)) as original:
+            assert len(pdf.pages) == len(original.pages) == 1
+        assert letter.sha256 == hashlib.sha256(stored).hexdigest()
