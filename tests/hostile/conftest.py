@@ -26,7 +26,7 @@ def provider_referral(db):
         },
         identity={
             "first_name": "Casey",
-            "last_name": "Other",
+            "last_name": "Otherpatient",
             "date_of_birth": date(1975, 6, 15),
             "email": "casey@example.com",
             "phone": "(555) 010-0160",

@@ -36,7 +36,7 @@ class StatusTests:
         if guess.status_code == 200 and "not_found" in (guess.context or {}):
             assert page_text(guess) == page_text(wrong_dob)
         for response in (wrong_dob, guess):
-            assert b"Casey" not in response.content and b"Other" not in response.content
+            assert b"Casey" not in response.content and b"Otherpatient" not in response.content
 
     def test_the_right_code_and_birth_date_show_the_stage_only(self, client, provider_referral):
         referral, _token = provider_referral
