@@ -1039,9 +1039,25 @@ class ConstantsTests:
             "ecg", "labs_lft", "pregnancy_test", "urine_drug_screen", "suicide_risk_screen", "specialist_clearance",
         }  # fmt: skip
 
-    def test_module_is_pure(self):
+    def test_core_is_pure(self):
+        # Every module of the screening package, and scoring: no Django import, no clock.
+        import ast
         import inspect
+        import pkgutil
+        from importlib import import_module
 
-        source = inspect.getsource(screening) + inspect.getsource(scoring)
-        assert "django" not in source.lower()
-        assert "today()" not in source and ".now(" not in source
+        modules = [scoring, screening] + [
+            import_module(f"referrals.screening.{info.name}")
+            for info in pkgutil.iter_modules(screening.__path__)
+        ]
+        assert len(modules) == 7
+        for module in modules:
+            source = inspect.getsource(module)
+            imported = set()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom):
+                    imported.add(node.module or "")
+            assert not any(name.split(".")[0] == "django" for name in imported), module.__name__
+            assert "today()" not in source and ".now(" not in source, module.__name__
