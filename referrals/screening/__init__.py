@@ -26,4 +26,5 @@ from referrals.screening.engine import MEDICATION_FINDINGS as MEDICATION_FINDING
 from referrals.screening.engine import Finding as Finding
 from referrals.screening.engine import ScreeningResult as ScreeningResult
 from referrals.screening.engine import screen as screen
+from referrals.screening.engine import urgent_safety_in as urgent_safety_in
 from referrals.screening.policy import Policy as Policy

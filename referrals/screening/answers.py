@@ -209,13 +209,16 @@ def given(answers: Mapping[str, Any], key: str) -> bool:
 # --- §2: validation -----------------------------------------------------------------------------------
 
 
-def validate(key: str, value: Any, today: datetime.date) -> Any:
-    """Check one given answer against §3; raise ValueError naming the key. Instruments return their score."""
+def validate(key: str, value: Any, today: datetime.date | None = None) -> Any:
+    """Check one given answer against §3; raise ValueError naming the key. Instruments return their score.
+
+    `today` is the date a date of birth may not be after (`screen` always passes it).
+    """
     spec = _SPEC[key]
     if spec.type == DATE:
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
             raise ValueError(f"{key} must be a date, got {value!r}.")
-        if value > today:
+        if today is not None and value > today:
             raise ValueError(f"{key} {value.isoformat()} is after today ({today.isoformat()}).")
     elif spec.type == CHOICE:
         if not isinstance(value, str) or value not in spec.codes:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from referrals import scoring
 from referrals.screening import codes as c
-from referrals.screening.answers import Given, read
+from referrals.screening.answers import Given, read, validate
 from referrals.screening.catalogue import RULE_GATES
 from referrals.screening.policy import Policy
 
@@ -522,6 +522,18 @@ def scores(a: Given, policy: Policy) -> dict[str, scoring.Score]:
 def urgent_safety(scored: Mapping[str, scoring.Score]) -> bool:
     # Simon 2013 (PHQ-9 item 9); NIMH ASQ. Item 9 = 0 never means safe.
     return ("phq9" in scored and scored["phq9"].item9 >= 1) or ("asq" in scored and scored["asq"].positive)
+
+
+def urgent_safety_in(answers: Mapping[str, Any]) -> bool:
+    """§5 on answers given so far (the wizard's crisis resources): PHQ-9 item 9 >= 1 or a positive ASQ."""
+    scored = {}
+    for key in ("phq9", "asq"):
+        if answers.get(key) is not None:
+            try:
+                scored[key] = validate(key, answers[key])
+            except ValueError:
+                continue  # not a complete answer yet
+    return urgent_safety(scored)
 
 
 # --- §6: the clearance steps `screen` may require --------------------------------------------------------
