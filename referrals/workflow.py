@@ -184,6 +184,13 @@ def _move(
     return referral
 
 
+def _move_and_tell(referral: Referral, name: str, *, actor, **kwargs: Any) -> Referral:
+    """A move the patient (and the referrer) hear about: the move, then their status update."""
+    _move(referral, name, actor=actor, **kwargs)
+    notifications.queue_status_update(referral)
+    return referral
+
+
 # --- Screening -------------------------------------------------------------------------------
 
 
@@ -308,6 +315,14 @@ def _add_checklist_items(referral: Referral, required_steps: Iterable[str]) -> l
     return wanted
 
 
+def _claim_uploads(referral: Referral, session_key: str) -> None:
+    """The files uploaded in the form's session now belong to the referral it stored."""
+    if session_key:
+        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
+            referral=referral, session_key=""
+        )
+
+
 def _flag_possible_duplicate(referral: Referral) -> None:
     duplicate = (
         Referral.objects.filter(
@@ -397,10 +412,7 @@ def submit_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    if session_key:
-        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
-            referral=referral, session_key=""
-        )
+    _claim_uploads(referral, session_key)
     _apply_screening(referral, today=today)
     _flag_possible_duplicate(referral)
 
@@ -463,10 +475,7 @@ def create_provider_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    if session_key:
-        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
-            referral=referral, session_key=""
-        )
+    _claim_uploads(referral, session_key)
     ReferralEvent.objects.create(referral=referral, kind=K.PROVIDER_REFERRAL, to_status=S.AWAITING_PATIENT)
     notifications.queue(
         referral, "patient_complete_health_questions", referral.email, link=completion_url(token)
@@ -555,9 +564,7 @@ def receive_info(info: InfoRequest, *, response: dict[str, Any]) -> Referral:
 @transaction.atomic
 def resume_review(referral: Referral, *, actor) -> Referral:
     _check(referral, "resume_review", actor=actor)
-    _move(referral, "resume_review", actor=actor)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "resume_review", actor=actor)
 
 
 def gate_problems(referral: Referral, gate: str) -> list[str]:
@@ -615,17 +622,13 @@ def clear_referral(referral: Referral, *, actor) -> Referral:
     problems = gate_problems(referral, "clearance")
     if problems:
         raise GateNotMetError("This referral cannot be cleared yet.", problems)
-    _move(referral, "clear", actor=actor, clearance_snapshot=_snapshot(referral, actor))
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "clear", actor=actor, clearance_snapshot=_snapshot(referral, actor))
 
 
 @transaction.atomic
 def reopen_review(referral: Referral, *, actor, reason: str = "") -> Referral:
     _check(referral, "reopen_review", actor=actor)
-    _move(referral, "reopen_review", actor=actor, message=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "reopen_review", actor=actor, message=reason)
 
 
 @transaction.atomic
@@ -633,9 +636,7 @@ def decline_referral(referral: Referral, *, actor, reason: str) -> Referral:
     _check(referral, "decline", actor=actor)
     if not reason.strip():
         raise GateNotMetError("A reason is required to decline.", ["The reason is empty."])
-    _move(referral, "decline", actor=actor, message=reason, decision_reason=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "decline", actor=actor, message=reason, decision_reason=reason)
 
 
 @transaction.atomic
@@ -645,17 +646,13 @@ def schedule_referral(referral: Referral, *, actor) -> Referral:
     problems = gate_problems(referral, "clearance") + gate_problems(referral, "scheduling")
     if problems:
         raise GateNotMetError("This referral cannot be scheduled yet.", problems)
-    _move(referral, "schedule", actor=actor)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "schedule", actor=actor)
 
 
 @transaction.atomic
 def withdraw_referral(referral: Referral, *, actor, reason: str = "") -> Referral:
     _check(referral, "withdraw", actor=actor)
-    _move(referral, "withdraw", actor=actor, message=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "withdraw", actor=actor, message=reason)
 
 
 # --- Checklist and findings --------------------------------------------------------------------
@@ -753,12 +750,7 @@ def rescreen_referral(referral: Referral, *, actor, today: date) -> dict[str, An
         data={**diff, "today": today.isoformat()},
     )
     if referral.status == S.CLEARED and gate_problems(referral, "clearance"):
-        _move(
-            referral,
-            "reopen_after_rescreen",
-            actor=actor,
-            message="Re-screen found new issues.",
-            data=diff,
+        _move_and_tell(
+            referral, "reopen_after_rescreen", actor=actor, message="Re-screen found new issues.", data=diff
         )
-        notifications.queue_status_update(referral)
     return diff

@@ -1,5 +1,6 @@
 """Table-driven tests of the screening core against screening-spec v1 (§2-§7); no database."""
 
+import copy
 import datetime
 import json
 from decimal import Decimal
@@ -7,56 +8,27 @@ from decimal import Decimal
 import pytest
 
 from referrals import scoring, screening
+from referrals.demo import HEALTHY_ANSWERS
 from referrals.screening import Finding, Policy, applicable_keys, screen
 
 TODAY = datetime.date(2025, 6, 15)
 
 
 def pain_patient(**overrides):
-    """Complete all-clear answers: a healthy 40-year-old male with CRPS."""
-    answers = {
+    """Complete all-clear answers: a healthy 40-year-old male with CRPS (the demo data's healthy answers)."""
+    return {
+        **copy.deepcopy(HEALTHY_ANSWERS),
         "date_of_birth": datetime.date(1985, 1, 10),
-        "sex_at_birth": "male",
-        "indication": "crps",
-        "secondary_indications": [],
         "bp_systolic": 120,
         "bp_diastolic": 80,
-        "bp_told_uncontrolled": False,
-        "ketamine_allergy": "no",
-        "ketamine_bad_reaction": False,
-        "aneurysm_or_avm": "no",
-        "brain_bleed_history": False,
-        "recent_cardiac_event": False,
-        "heart_conditions": [],
-        "psychosis_current": False,
-        "psychosis_history": False,
-        "mania_recent": False,
-        "bipolar_diagnosis": False,
-        "liver_disease": "none",
-        "alcohol_heavy": False,
-        "raised_icp": "no",
-        "glaucoma": False,
-        "substance_problem_recent": False,
-        "substance_history": False,
-        "ketamine_nonmedical_use": False,
-        "ketamine_bladder_damage": False,
-        "bladder_symptoms": False,
-        "hyperthyroid_uncontrolled": False,
-        "memory_disorder": False,
-        "sleep_apnea": False,
-        "home_oxygen": False,
-        "seizures": False,
         "height_cm": 180,
         "weight_kg": 80,
-        "medications": [],
-        "escort_available": "yes",
         "phq9": [1, 1, 0, 1, 0, 0, 0, 0, 0],
         "pain_current": 5,
         "pain_average": 6,
         "pain_worst": 8,
+        **overrides,
     }
-    answers.update(overrides)
-    return answers
 
 
 def depression_patient(**overrides):
