@@ -5,7 +5,8 @@ One module per part of the spec, each read top to bottom as its sections:
 - `catalogue`: what staff read about each rule and clearance step, with its source (§4.2, §6);
 - `answers`: the answer keys, their types, ranges and "asked when", validation (§2, §3);
 - `policy`: the clinic's thresholds (§4.1);
-- `engine`: `screen` and its rules (§2, §4.2, §5, §6).
+- `rules`: each rule of §4.2 as a small function, in the spec's order;
+- `engine`: `screen`, its result, scores, urgent safety and required steps (§2, §5, §6).
 """
 
 from referrals.screening.answers import ANSWER_KEYS as ANSWER_KEYS
@@ -22,9 +23,9 @@ from referrals.screening.catalogue import RULES as RULES
 from referrals.screening.catalogue import ClearanceStep as ClearanceStep
 from referrals.screening.catalogue import Rule as Rule
 from referrals.screening.codes import *  # noqa: F403 (every code is public)
-from referrals.screening.engine import MEDICATION_FINDINGS as MEDICATION_FINDINGS
 from referrals.screening.engine import Finding as Finding
 from referrals.screening.engine import ScreeningResult as ScreeningResult
 from referrals.screening.engine import screen as screen
 from referrals.screening.engine import urgent_safety_in as urgent_safety_in
 from referrals.screening.policy import Policy as Policy
+from referrals.screening.rules import MEDICATION_FINDINGS as MEDICATION_FINDINGS

@@ -991,6 +991,19 @@ class ConstantsTests:
             assert gate in (screening.CLEARANCE, screening.SCHEDULING)
             assert "Source" in help_text or "source" in help_text.lower()
 
+    def test_rule_functions_follow_the_catalogue(self):
+        # One function per rule, named by its code, in the catalogue's (the spec's) order; the
+        # medication rows share one function.
+        from referrals.screening.rules import MEDICATION_FINDINGS, RULE_CHECKS
+
+        medication_codes = {code for code, _ in MEDICATION_FINDINGS.values()}
+        expected = []
+        for rule in screening.RULES:
+            name = "medications" if rule.code in medication_codes else rule.code
+            if name not in expected:
+                expected.append(name)
+        assert [check.__name__ for check in RULE_CHECKS] == expected
+
     def test_clearance_steps_match_spec_section_6(self):
         steps = {step[0]: step[3:] for step in screening.CLEARANCE_STEPS}
         assert [step[0] for step in screening.CLEARANCE_STEPS] == [
@@ -1022,7 +1035,7 @@ class ConstantsTests:
             import_module(f"referrals.screening.{info.name}")
             for info in pkgutil.iter_modules(screening.__path__)
         ]
-        assert len(modules) == 7
+        assert len(modules) == 8
         for module in modules:
             source = inspect.getsource(module)
             imported = set()
