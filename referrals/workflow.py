@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import notifications, screening
+from referrals import documents, notifications, screening
 from referrals.exceptions import (
     DuplicateSubmissionError,
     GateNotMetError,
@@ -29,7 +29,6 @@ from referrals.models import (
     ClearanceItem,
     ClearanceStepDefinition,
     ContraindicationRule,
-    Document,
     Finding,
     InfoRequest,
     ProviderReferrer,
@@ -315,14 +314,6 @@ def _add_checklist_items(referral: Referral, required_steps: Iterable[str]) -> l
     return wanted
 
 
-def _claim_uploads(referral: Referral, session_key: str) -> None:
-    """The files uploaded in the form's session now belong to the referral it stored."""
-    if session_key:
-        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
-            referral=referral, session_key=""
-        )
-
-
 def _flag_possible_duplicate(referral: Referral) -> None:
     duplicate = (
         Referral.objects.filter(
@@ -412,7 +403,7 @@ def submit_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    _claim_uploads(referral, session_key)
+    documents.claim_session_uploads(referral, session_key)
     _apply_screening(referral, today=today)
     _flag_possible_duplicate(referral)
 
@@ -475,7 +466,7 @@ def create_provider_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    _claim_uploads(referral, session_key)
+    documents.claim_session_uploads(referral, session_key)
     ReferralEvent.objects.create(referral=referral, kind=K.PROVIDER_REFERRAL, to_status=S.AWAITING_PATIENT)
     notifications.queue(
         referral, "patient_complete_health_questions", referral.email, link=completion_url(token)
