@@ -6,7 +6,7 @@ reasons, records the change in the admin log and redirects to the review page.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -26,12 +26,7 @@ from referrals.admin.forms import (
     RequestInfoForm,
     ResolveFindingForm,
 )
-from referrals.admin.review import (
-    ACTION_LABELS,
-    available_actions,
-    can_rescreen,
-    indication_labels,
-)
+from referrals.admin.review import available_actions, indication_labels
 from referrals.exceptions import WorkflowError
 from referrals.models import ClearanceItem, Finding, Referral
 
@@ -96,21 +91,29 @@ def _rescreen_preview(referral: Referral) -> dict:
 
 @dataclass(frozen=True)
 class Action:
-    name: str
-    path: str
-    title: str
+    """A staff action's confirmation page and call. Its guard, permission and label are workflow's."""
+
+    name: str  # a key of workflow.ACTIONS
     explanation: str
-    allowed: Callable[[Any], bool]
     perform: Callable[[Referral, Any, dict], Any]
     success: Callable[[Referral, Any], str]
     form_class: type[forms.Form] = ConfirmForm
     preview: Callable[[Referral], dict] | None = None
-    danger: bool = False
-    notes: list[str] = field(default_factory=list)
 
+    @property
+    def path(self) -> str:
+        return self.name.replace("_", "-")
 
-def _perm(name: str) -> Callable[[Any], bool]:
-    return lambda user: user.has_perm(name)
+    @property
+    def title(self) -> str:
+        return workflow.ACTIONS[self.name].label
+
+    @property
+    def danger(self) -> bool:
+        return workflow.ACTIONS[self.name].danger
+
+    def allowed(self, user) -> bool:
+        return workflow.ACTIONS[self.name].permitted(user)
 
 
 def _rescreen(referral, user, data):
@@ -131,22 +134,16 @@ ACTIONS: dict[str, Action] = {
     for action in (
         Action(
             "start_review",
-            "start-review",
-            "Start review",
             "Move this referral into review and assign it to you if nobody has it. The patient (and the "
             "referring clinician) are told it is being reviewed.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.start_review(r, actor=u),
             lambda r, _: f"Review of {r} started.",
         ),
         Action(
             "request_info",
-            "request-info",
-            "Request more information",
             "The person you choose gets an email with a private link (no health details in the email). The "
             "page asks only for what you tick; their reply is kept beside the answers, never over them, and "
             "returns the referral to the queue.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.request_info(
                 r, actor=u, items=d["items"], message=d["message"], audience=d["audience"]
             ),
@@ -157,96 +154,70 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "resume_review",
-            "resume-review",
-            "Resume review",
             "Return the referral to review without waiting for the reply (for example, the patient phoned "
             "with the answer). Note what you learned in the staff notes.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.resume_review(r, actor=u),
             lambda r, _: f"Review of {r} resumed.",
         ),
         Action(
             "clear",
-            "clear",
-            "Clear for treatment",
             "Clearing needs every clearance-gate checklist item done, waived or marked not applicable, and "
             "every absolute and relative clearance finding resolved (absolute ones only by dismissal or "
             "override). A snapshot of the checklist, findings and scores is stored with your name.",
-            _perm(SIGN_PERM),
             lambda r, u, d: workflow.clear_referral(r, actor=u),
             lambda r, _: f"{r} cleared. Scheduling can start once the scheduling gate holds.",
             preview=_gate_preview("clearance"),
         ),
         Action(
             "reopen_review",
-            "reopen-review",
-            "Reopen review",
             "Take a cleared referral back into review (for example, new information changes the decision).",
-            _perm(SIGN_PERM),
             lambda r, u, d: workflow.reopen_review(r, actor=u, reason=d.get("reason", "")),
             lambda r, _: f"Review of {r} reopened.",
             form_class=ReasonForm,
         ),
         Action(
             "decline",
-            "decline",
-            "Decline (not eligible)",
             "The referral closes as not eligible. The patient and referrer get the clinic's templated message "
             "pointing to the status page; it never contains your reason.",
-            _perm(SIGN_PERM),
             lambda r, u, d: workflow.decline_referral(r, actor=u, reason=d["reason"]),
             lambda r, _: f"{r} declined. Please phone the patient to explain.",
             form_class=DeclineForm,
-            danger=True,
         ),
         Action(
             "schedule",
-            "schedule",
-            "Mark scheduled",
             "Scheduling needs the clearance gate still to hold and every scheduling-gate item (consent, "
             "treatment plan, escort, fasting instructions, payment, pregnancy test when required) done.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.schedule_referral(r, actor=u),
             lambda r, _: f"{r} scheduled.",
             preview=_gate_preview("clearance", "scheduling"),
         ),
         Action(
             "withdraw",
-            "withdraw",
-            "Withdraw",
             "Close the referral because the patient or referrer withdrew it, or it cannot go ahead.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.withdraw_referral(r, actor=u, reason=d.get("reason", "")),
             lambda r, _: f"{r} withdrawn.",
             form_class=ReasonForm,
-            danger=True,
         ),
         Action(
             "reissue_link",
-            "reissue-link",
-            "Reissue the completion link",
             "The patient gets a fresh link (valid for the clinic's usual number of days) to answer the health "
             "questions; the old link stops working.",
-            _perm(REVIEW_PERM),
             lambda r, u, d: workflow.reissue_completion_link(r, actor=u),
             lambda r, _: f"A new completion link was sent for {r}.",
         ),
         Action(
             "rescreen",
-            "rescreen",
-            "Re-screen with the current policy",
             "Apply the current screening policy and today's date. Old findings are kept; a new set replaces "
             "them, and a resolution carries over only to a finding with the same code and severity. Newly "
             "required checklist items are added (none are removed). A cleared referral with new unresolved "
             "findings goes back to review.",
-            can_rescreen,
             _rescreen,
             _rescreen_success,
             preview=_rescreen_preview,
         ),
     )
 }
-assert set(ACTIONS) == set(ACTION_LABELS)
+assert set(ACTIONS) == set(workflow.ACTIONS), "every staff action has its confirmation page"
 
 
 def action_view(request, pk, *, model_admin, action: Action):

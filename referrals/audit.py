@@ -70,7 +70,9 @@ NOT_PHI: dict = {
 }  # fmt: skip
 
 # Events that record a read: those are AccessEvent rows (record_access), not changes.
-READ_EVENT_KINDS = frozenset({"document_downloaded", "summary_printed", "exported"})
+READ_EVENT_KINDS = frozenset(
+    {ReferralEvent.Kind.DOCUMENT_DOWNLOADED, ReferralEvent.Kind.SUMMARY_PRINTED, ReferralEvent.Kind.EXPORTED}
+)
 # Event data keys copied into the trail (codes and statuses; never messages or reasons).
 EVENT_DATA_KEYS = ("step_id", "from", "to", "code", "severity", "resolution")
 

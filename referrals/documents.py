@@ -404,6 +404,14 @@ def remove_pending(owner: UploadOwner, pks) -> int:
     return delete_documents(owner.pending().filter(pk__in=ids))
 
 
+def claim_session_uploads(referral, session_key: str) -> None:
+    """The form was submitted: the files uploaded in its session now belong to the referral it stored."""
+    if session_key:
+        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
+            referral=referral, session_key=""
+        )
+
+
 def discard_session_uploads(session_key: str | None) -> int:
     """The patient started over: their unsubmitted files go."""
     if not session_key:

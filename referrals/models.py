@@ -395,8 +395,31 @@ class ClearanceItem(models.Model):
 
 
 class ReferralEvent(models.Model):
+    class Kind(models.TextChoices):
+        # The label is what staff read in the referral's history.
+        SUBMITTED = "submitted", "Self-referral submitted"
+        PROVIDER_REFERRAL = "provider_referral", "Provider referral received"
+        PATIENT_COMPLETED = "patient_completed", "Patient completed the health questions"
+        REVIEW_STARTED = "review_started", "Review started"
+        INFO_REQUESTED = "info_requested", "Information requested"
+        INFO_RECEIVED = "info_received", "Information received"
+        REVIEW_RESUMED = "review_resumed", "Review resumed"
+        CLEARED = "cleared", "Cleared"
+        REVIEW_REOPENED = "review_reopened", "Review reopened"
+        DECLINED = "declined", "Declined"
+        SCHEDULED = "scheduled", "Scheduled"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        LINK_REISSUED = "link_reissued", "Completion link reissued"
+        CHECKLIST_UPDATED = "checklist_updated", "Checklist updated"
+        FINDING_RESOLVED = "finding_resolved", "Finding resolved"
+        RESCREENED = "rescreened", "Re-screened"
+        STAFF_EDIT = "staff_edit", "Assignee or notes changed"
+        EXPORTED = "exported", "Included in an export (CSV or FHIR)"
+        SUMMARY_PRINTED = "summary_printed", "Printable summary opened"
+        DOCUMENT_DOWNLOADED = "document_downloaded", "Document downloaded"
+
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -1,23 +1,24 @@
 """The only code that changes a referral's status: one function per move, each atomic.
 
-Every move checks the TRANSITIONS map and its guard, writes the status with a conditional update
-(so two reviewers cannot both decide), records a ReferralEvent and queues its notifications in the
-same transaction.
+Every move is a row of the MOVES table (where it may start and go, what it records, who may make it
+and its button; TRANSITIONS is read off it). Each function checks that row and its own gate, writes
+the status with a conditional update (so two reviewers cannot both decide), records a ReferralEvent
+and queues its notifications in the same transaction.
 """
 
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import notifications, screening
+from referrals import documents, notifications, screening
 from referrals.exceptions import (
     DuplicateSubmissionError,
     GateNotMetError,
@@ -28,7 +29,6 @@ from referrals.models import (
     ClearanceItem,
     ClearanceStepDefinition,
     ContraindicationRule,
-    Document,
     Finding,
     InfoRequest,
     ProviderReferrer,
@@ -46,70 +46,122 @@ SIGN_PERM = "referrals.sign_clearance"
 POLICY_PERM = "referrals.change_screeningpolicy"
 ENTER_PERM = "referrals.enter_referral"
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.AWAITING_PATIENT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
-    S.SUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
-    S.IN_REVIEW: frozenset({S.NEEDS_INFO, S.CLEARED, S.NOT_ELIGIBLE, S.WITHDRAWN}),
-    S.NEEDS_INFO: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
-    S.CLEARED: frozenset({S.SCHEDULED, S.IN_REVIEW, S.WITHDRAWN}),
-    S.SCHEDULED: frozenset(),
-    S.NOT_ELIGIBLE: frozenset(),
-    S.WITHDRAWN: frozenset(),
-}
+OPEN = frozenset(Referral.OPEN_STATUSES)
 
-# Staff-facing actions, with the transition each makes and the permission it needs.
-ACTIONS: dict[str, tuple[str, str, str]] = {
-    # action: (from, to, permission)
-    "start_review": (S.SUBMITTED, S.IN_REVIEW, REVIEW_PERM),
-    "request_info": (S.IN_REVIEW, S.NEEDS_INFO, REVIEW_PERM),
-    "resume_review": (S.NEEDS_INFO, S.IN_REVIEW, REVIEW_PERM),
-    "clear": (S.IN_REVIEW, S.CLEARED, SIGN_PERM),
-    "reopen_review": (S.CLEARED, S.IN_REVIEW, SIGN_PERM),
-    "decline": (S.IN_REVIEW, S.NOT_ELIGIBLE, SIGN_PERM),
-    "schedule": (S.CLEARED, S.SCHEDULED, REVIEW_PERM),
+
+@dataclass(frozen=True)
+class Move:
+    """Where a move may start, where it goes, what it records, who may make it and its button."""
+
+    sources: frozenset[str]
+    target: str | None  # None: the status stays
+    event: str  # the ReferralEvent.Kind it records
+    perms: tuple[str, ...] = ()  # any one of these; none for the moves nobody presses a button for
+    label: str = ""  # the staff button (and its confirmation page's title)
+    danger: bool = False  # a closing decision, styled apart
+    needs_answers: bool = False  # only once the patient has answered the health questions
+
+    def permitted(self, user) -> bool:
+        return _permitted(user, self.perms)
+
+
+def _permitted(user, perms: Iterable[str]) -> bool:
+    return user is not None and user.is_active and any(user.has_perm(perm) for perm in perms)
+
+
+K = ReferralEvent.Kind
+# The status graph, in one table: each move's guard, its event and, for a staff action, its button.
+# Adding an action is a row here, its function below and its test (and the confirmation page's
+# wording in admin_views.ACTIONS).
+# fmt: off
+MOVES: dict[str, Move] = {
+    "start_review": Move(frozenset({S.SUBMITTED}), S.IN_REVIEW, K.REVIEW_STARTED, (REVIEW_PERM,),
+                         "Start review"),
+    "request_info": Move(frozenset({S.IN_REVIEW}), S.NEEDS_INFO, K.INFO_REQUESTED, (REVIEW_PERM,),
+                         "Request information"),
+    "resume_review": Move(frozenset({S.NEEDS_INFO}), S.IN_REVIEW, K.REVIEW_RESUMED, (REVIEW_PERM,),
+                          "Resume review"),
+    "clear": Move(frozenset({S.IN_REVIEW}), S.CLEARED, K.CLEARED, (SIGN_PERM,), "Clear for treatment"),
+    "reopen_review": Move(frozenset({S.CLEARED}), S.IN_REVIEW, K.REVIEW_REOPENED, (SIGN_PERM,),
+                          "Reopen review"),
+    "decline": Move(frozenset({S.IN_REVIEW}), S.NOT_ELIGIBLE, K.DECLINED, (SIGN_PERM,), "Decline",
+                    danger=True),
+    "schedule": Move(frozenset({S.CLEARED}), S.SCHEDULED, K.SCHEDULED, (REVIEW_PERM,), "Mark scheduled"),
+    "withdraw": Move(OPEN, S.WITHDRAWN, K.WITHDRAWN, (REVIEW_PERM,), "Withdraw", danger=True),
+    "reissue_link": Move(frozenset({S.AWAITING_PATIENT}), None, K.LINK_REISSUED, (REVIEW_PERM,),
+                         "Reissue completion link"),
+    # Clinicians, and clinic admins who change the policy (DESIGN.md roles), may re-screen.
+    "rescreen": Move(OPEN, None, K.RESCREENED, (SIGN_PERM, POLICY_PERM), "Re-screen with current policy",
+                     needs_answers=True),
+    # The moves nobody presses a button for: the patient's, through a link, and a re-screen's.
+    "patient_complete": Move(frozenset({S.AWAITING_PATIENT}), S.SUBMITTED, K.PATIENT_COMPLETED),
+    "receive_info": Move(frozenset({S.NEEDS_INFO}), S.IN_REVIEW, K.INFO_RECEIVED),
+    "reopen_after_rescreen": Move(frozenset({S.CLEARED}), S.IN_REVIEW, K.REVIEW_REOPENED),
+}
+# fmt: on
+ACTIONS: dict[str, Move] = {name: move for name, move in MOVES.items() if move.label}
+# Status → the statuses it may move to (terminal → empty), read off MOVES.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    status: frozenset(move.target for move in MOVES.values() if status in move.sources and move.target)
+    for status in S
 }
 
 
 def allowed_actions(referral: Referral, user) -> list[str]:
-    """The staff actions this user may attempt on this referral now (guards are checked on use)."""
-    names = [
+    """The staff actions this user may attempt on this referral now (the gates are checked on use)."""
+    return [
         name
-        for name, (source, _target, perm) in ACTIONS.items()
-        if referral.status == source and user.has_perm(perm)
+        for name, move in ACTIONS.items()
+        if referral.status in move.sources
+        and move.permitted(user)
+        and (referral.answers or not move.needs_answers)
     ]
-    if referral.is_open and user.has_perm(REVIEW_PERM):
-        names.append("withdraw")
-    if referral.status == S.AWAITING_PATIENT and user.has_perm(REVIEW_PERM):
-        names.append("reissue_link")
-    return names
 
 
-def _require(actor, perm: str) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(perm):
+def _require(actor, *perms: str) -> None:
+    if not _permitted(actor, perms):
         raise WorkflowPermissionError("You do not have permission to do that.")
 
 
-def _expect_source(referral: Referral, action: str) -> None:
-    # Several moves share the target in_review; TRANSITIONS alone would let "start review" undo a
-    # clearance, so each staff action also checks the status it starts from (ACTIONS).
-    source = ACTIONS[action][0]
-    if referral.status != source:
-        raise InvalidTransitionError(
-            f"This referral is {referral.get_status_display().lower()}; that step is only for a referral "
-            f"that is {S(source).label.lower()}, so it cannot be done now."
+def _check(referral: Referral, name: str, *, actor) -> Move:
+    """The guard of a staff action: the actor's permission, then the status it starts from."""
+    _require(actor, *MOVES[name].perms)
+    return _check_source(referral, name)
+
+
+def _check_source(referral: Referral, name: str) -> Move:
+    """The one check of the status a move starts from (and, for a re-screen, that there are answers)."""
+    move = MOVES[name]
+    if referral.status not in move.sources:
+        current = referral.get_status_display().lower()
+        if not move.label:
+            raise InvalidTransitionError(
+                f"A referral that is {current} cannot move to {S(move.target).label.lower()}."
+            )
+        starts = (
+            "an open referral"
+            if move.sources == OPEN
+            else "a referral that is "
+            + " or ".join(status.label.lower() for status in S if status in move.sources)
         )
+        raise InvalidTransitionError(
+            f"This referral is {current}; {move.label.lower()} is only for {starts}, so it cannot be done now."
+        )
+    if move.needs_answers and not referral.answers:
+        raise InvalidTransitionError("There are no answers to screen yet.")
+    return move
 
 
 def _move(
-    referral: Referral, target: str, *, actor=None, kind: str, message: str = "", data=None, **fields: Any
+    referral: Referral, name: str, *, actor=None, message: str = "", data=None, **fields: Any
 ) -> Referral:
-    """Conditionally update status; record the event. Raises if another change got there first."""
+    """Make a move: check where it starts, update the status conditionally, record the event.
+
+    Staff actions check their permission first (`_check`). Raises if another change got there first.
+    """
     current = referral.status
-    if target not in TRANSITIONS.get(current, frozenset()):
-        raise InvalidTransitionError(
-            f"A referral that is {referral.get_status_display().lower()} cannot move to "
-            f"{S(target).label.lower()}."
-        )
+    move = _check_source(referral, name)
+    target = move.target
     now = timezone.now()
     updated = Referral.objects.filter(pk=referral.pk, status=current).update(
         status=target, status_changed_at=now, **fields
@@ -118,11 +170,11 @@ def _move(
         raise InvalidTransitionError("Someone else changed this referral first. Reload it and check again.")
     referral.status = target
     referral.status_changed_at = now
-    for name, value in fields.items():
-        setattr(referral, name, value)
+    for field_name, value in fields.items():
+        setattr(referral, field_name, value)
     ReferralEvent.objects.create(
         referral=referral,
-        kind=kind,
+        kind=move.event,
         from_status=current,
         to_status=target,
         actor=actor,
@@ -132,28 +184,33 @@ def _move(
     return referral
 
 
+def _move_and_tell(referral: Referral, name: str, *, actor, **kwargs: Any) -> Referral:
+    """A move the patient (and the referrer) hear about: the move, then their status update."""
+    _move(referral, name, actor=actor, **kwargs)
+    notifications.queue_status_update(referral)
+    return referral
+
+
 # --- Screening -------------------------------------------------------------------------------
 
 
 def current_policy() -> screening.Policy:
-    """The Policy the core is handed: the current ScreeningPolicy plus the inactive rules."""
+    """The Policy the core is handed: the current ScreeningPolicy plus the inactive rules.
+
+    Every Policy field but `disabled_rules` is read from the row's column of the same name, so a
+    threshold added to the core without its column fails here instead of silently keeping its default.
+    """
     row = ScreeningPolicy.current()
-    disabled = frozenset(ContraindicationRule.objects.filter(active=False).values_list("code", flat=True))
-    return screening.Policy(
-        bp_severe_systolic=row.bp_severe_systolic,
-        bp_severe_diastolic=row.bp_severe_diastolic,
-        bp_elevated_systolic=row.bp_elevated_systolic,
-        bp_elevated_diastolic=row.bp_elevated_diastolic,
-        min_age=row.min_age,
-        older_adult_age=row.older_adult_age,
-        ecg_age=row.ecg_age,
-        bmi_limit=float(row.bmi_limit),
-        cardiac_lookback_months=row.cardiac_lookback_months,
-        substance_lookback_months=row.substance_lookback_months,
-        pc_ptsd5_cutoff=row.pc_ptsd5_cutoff,
-        psychosis_history_severity=row.psychosis_history_severity,
-        disabled_rules=disabled,
+    values = {
+        field.name: getattr(row, field.name)
+        for field in fields(screening.Policy)
+        if field.name != "disabled_rules"
+    }
+    values["bmi_limit"] = float(row.bmi_limit)  # a Decimal column; the policy is stored as JSON
+    values["disabled_rules"] = frozenset(
+        ContraindicationRule.objects.filter(active=False).values_list("code", flat=True)
     )
+    return screening.Policy(**values)
 
 
 def clinic_today() -> date:
@@ -340,7 +397,7 @@ def submit_referral(
                 )
                 ReferralEvent.objects.create(
                     referral=referral,
-                    kind="submitted",
+                    kind=K.SUBMITTED,
                     to_status=S.SUBMITTED,
                     actor=entered_by,
                     data={"channel": referral.intake_channel, "consent": consent_method}
@@ -350,8 +407,7 @@ def submit_referral(
             else:
                 _move(
                     referral,
-                    S.SUBMITTED,
-                    kind="patient_completed",
+                    "patient_complete",
                     submission_token=submission_token,
                     indication=main,
                     secondary_indications=secondary,
@@ -370,10 +426,7 @@ def submit_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    if session_key:
-        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
-            referral=referral, session_key=""
-        )
+    documents.claim_session_uploads(referral, session_key)
     _apply_screening(referral, today=today)
     _flag_possible_duplicate(referral)
 
@@ -449,13 +502,10 @@ def create_provider_referral(
         if existing:
             raise DuplicateSubmissionError(existing) from None
         raise
-    if session_key:
-        Document.objects.filter(session_key=session_key, referral__isnull=True).update(
-            referral=referral, session_key=""
-        )
+    documents.claim_session_uploads(referral, session_key)
     ReferralEvent.objects.create(
         referral=referral,
-        kind="provider_referral",
+        kind=K.PROVIDER_REFERRAL,
         to_status=S.AWAITING_PATIENT,
         actor=entered_by,
         data={"channel": referral.intake_channel} if entered_by else {},
@@ -474,13 +524,11 @@ def create_provider_referral(
 @transaction.atomic
 def reissue_completion_link(referral: Referral, *, actor) -> str:
     """Give the patient a fresh 14-day link; the old one stops working."""
-    _require(actor, REVIEW_PERM)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    if referral.status != S.AWAITING_PATIENT:
-        raise InvalidTransitionError("Only a referral waiting for the patient's health questions has a link.")
+    _check(referral, "reissue_link", actor=actor)
     token = new_completion_token(referral)
     referral.save(update_fields=["completion_token_hash", "completion_expires_at", "completion_used_at"])
-    ReferralEvent.objects.create(referral=referral, kind="link_reissued", actor=actor)
+    ReferralEvent.objects.create(referral=referral, kind=MOVES["reissue_link"].event, actor=actor)
     notifications.queue(
         referral, "patient_complete_health_questions", referral.email, link=completion_url(token)
     )
@@ -492,9 +540,8 @@ def reissue_completion_link(referral: Referral, *, actor) -> str:
 
 @transaction.atomic
 def start_review(referral: Referral, *, actor) -> Referral:
-    _require(actor, REVIEW_PERM)
-    _expect_source(referral, "start_review")
-    _move(referral, S.IN_REVIEW, actor=actor, kind="review_started")
+    _check(referral, "start_review", actor=actor)
+    _move(referral, "start_review", actor=actor)
     if referral.assignee_id is None:
         Referral.objects.filter(pk=referral.pk).update(assignee=actor)
         referral.assignee = actor
@@ -507,14 +554,14 @@ def request_info(
     referral: Referral, *, actor, items: list[str], message: str, audience: str = "patient"
 ) -> tuple[InfoRequest, str]:
     """Ask the patient (or referrer) for what is missing; they get a link to a page asking only that."""
-    _require(actor, REVIEW_PERM)
+    _check(referral, "request_info", actor=actor)
     if not items:
         raise GateNotMetError("Tick at least one thing you need.", ["Nothing was ticked."])
     if not message.strip():
         raise GateNotMetError("Write a short message.", ["The message is empty."])
     if audience == "referrer" and not referral.referrer_id:
         raise InvalidTransitionError("This referral has no referring clinician.")
-    _move(referral, S.NEEDS_INFO, actor=actor, kind="info_requested", message=message, data={"items": items})
+    _move(referral, "request_info", actor=actor, message=message, data={"items": items})
     token = secrets.token_urlsafe(32)
     info = InfoRequest.objects.create(
         referral=referral,
@@ -543,18 +590,15 @@ def receive_info(info: InfoRequest, *, response: dict[str, Any]) -> Referral:
     info.responded_at = timezone.now()
     info.save(update_fields=["response", "responded_at"])
     referral = info.referral
-    _move(referral, S.IN_REVIEW, kind="info_received")
+    _move(referral, "receive_info")
     notifications.queue_staff_alert(referral, "staff_info_received")
     return referral
 
 
 @transaction.atomic
 def resume_review(referral: Referral, *, actor) -> Referral:
-    _require(actor, REVIEW_PERM)
-    _expect_source(referral, "resume_review")
-    _move(referral, S.IN_REVIEW, actor=actor, kind="review_resumed")
-    notifications.queue_status_update(referral)
-    return referral
+    _check(referral, "resume_review", actor=actor)
+    return _move_and_tell(referral, "resume_review", actor=actor)
 
 
 def gate_problems(referral: Referral, gate: str) -> list[str]:
@@ -643,56 +687,41 @@ def _snapshot(referral: Referral, actor) -> dict[str, Any]:
 @transaction.atomic
 def clear_referral(referral: Referral, *, actor) -> Referral:
     """Clinicians only. Refused unless the clearance gate holds (spec §4.2, §6)."""
-    _require(actor, SIGN_PERM)
-    if referral.status != S.IN_REVIEW:
-        raise InvalidTransitionError("Only a referral in review can be cleared.")
+    _check(referral, "clear", actor=actor)
     problems = gate_problems(referral, "clearance")
     if problems:
         raise GateNotMetError("This referral cannot be cleared yet.", problems)
-    _move(referral, S.CLEARED, actor=actor, kind="cleared", clearance_snapshot=_snapshot(referral, actor))
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "clear", actor=actor, clearance_snapshot=_snapshot(referral, actor))
 
 
 @transaction.atomic
 def reopen_review(referral: Referral, *, actor, reason: str = "") -> Referral:
-    _require(actor, SIGN_PERM)
-    _expect_source(referral, "reopen_review")
-    _move(referral, S.IN_REVIEW, actor=actor, kind="review_reopened", message=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    _check(referral, "reopen_review", actor=actor)
+    return _move_and_tell(referral, "reopen_review", actor=actor, message=reason)
 
 
 @transaction.atomic
 def decline_referral(referral: Referral, *, actor, reason: str) -> Referral:
-    _require(actor, SIGN_PERM)
+    _check(referral, "decline", actor=actor)
     if not reason.strip():
         raise GateNotMetError("A reason is required to decline.", ["The reason is empty."])
-    _move(referral, S.NOT_ELIGIBLE, actor=actor, kind="declined", message=reason, decision_reason=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "decline", actor=actor, message=reason, decision_reason=reason)
 
 
 @transaction.atomic
 def schedule_referral(referral: Referral, *, actor) -> Referral:
     """Requires the clearance gate still to hold and the scheduling gate too."""
-    _require(actor, REVIEW_PERM)
-    if referral.status != S.CLEARED:
-        raise InvalidTransitionError("Only a cleared referral can be scheduled.")
+    _check(referral, "schedule", actor=actor)
     problems = gate_problems(referral, "clearance") + gate_problems(referral, "scheduling")
     if problems:
         raise GateNotMetError("This referral cannot be scheduled yet.", problems)
-    _move(referral, S.SCHEDULED, actor=actor, kind="scheduled")
-    notifications.queue_status_update(referral)
-    return referral
+    return _move_and_tell(referral, "schedule", actor=actor)
 
 
 @transaction.atomic
 def withdraw_referral(referral: Referral, *, actor, reason: str = "") -> Referral:
-    _require(actor, REVIEW_PERM)
-    _move(referral, S.WITHDRAWN, actor=actor, kind="withdrawn", message=reason)
-    notifications.queue_status_update(referral)
-    return referral
+    _check(referral, "withdraw", actor=actor)
+    return _move_and_tell(referral, "withdraw", actor=actor, message=reason)
 
 
 # --- Checklist and findings --------------------------------------------------------------------
@@ -725,7 +754,7 @@ def update_checklist_item(
     item.save()
     ReferralEvent.objects.create(
         referral=item.referral,
-        kind="checklist_updated",
+        kind=K.CHECKLIST_UPDATED,
         actor=actor,
         message=item.reason or note,
         data={"step_id": item.step_id, "from": before, "to": status},
@@ -756,7 +785,7 @@ def resolve_finding(finding: Finding, *, actor, resolution: str, note: str) -> F
     finding.save()
     ReferralEvent.objects.create(
         referral=finding.referral,
-        kind="finding_resolved",
+        kind=K.FINDING_RESOLVED,
         actor=actor,
         message=note.strip(),
         data={"code": finding.code, "severity": finding.severity, "resolution": resolution},
@@ -771,13 +800,7 @@ def rescreen_referral(referral: Referral, *, actor, today: date) -> dict[str, An
     A cleared referral with new unresolved clearance findings goes back to review. Returns the
     differences (codes added and removed) for staff.
     """
-    # Clinicians, and clinic admins who change the policy (DESIGN.md roles), may re-screen.
-    if not (actor and actor.is_active and (actor.has_perm(SIGN_PERM) or actor.has_perm(POLICY_PERM))):
-        raise WorkflowPermissionError("You do not have permission to do that.")
-    if not referral.is_open:
-        raise InvalidTransitionError("A closed referral keeps the screening it was decided on.")
-    if not referral.answers:
-        raise InvalidTransitionError("There are no answers to screen yet.")
+    _check(referral, "rescreen", actor=actor)
     old_codes = set(
         Finding.objects.filter(referral=referral, run__current=True).values_list("code", "severity")
     )
@@ -790,20 +813,13 @@ def rescreen_referral(referral: Referral, *, actor, today: date) -> dict[str, An
         "removed": sorted(f"{c} ({s})" for c, s in old_codes - new_codes),
     }
     ReferralEvent.objects.create(
-        referral=referral, kind="rescreened", actor=actor, data={**diff, "today": today.isoformat()}
+        referral=referral,
+        kind=MOVES["rescreen"].event,
+        actor=actor,
+        data={**diff, "today": today.isoformat()},
     )
     if referral.status == S.CLEARED and gate_problems(referral, "clearance"):
-        _move(
-            referral,
-            S.IN_REVIEW,
-            actor=actor,
-            kind="review_reopened",
-            message="Re-screen found new issues.",
-            data=diff,
+        _move_and_tell(
+            referral, "reopen_after_rescreen", actor=actor, message="Re-screen found new issues.", data=diff
         )
-        notifications.queue_status_update(referral)
     return diff
-
-
-def open_queue():
-    return Referral.objects.filter(Q(status__in=Referral.OPEN_STATUSES))

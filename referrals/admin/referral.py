@@ -118,7 +118,9 @@ class ReferralAdmin(admin.ModelAdmin):
         data = {"fields": changed}
         if "assignee" in changed:
             data["assignee"] = obj.assignee.get_username() if obj.assignee else ""
-        ReferralEvent.objects.create(referral=obj, kind="staff_edit", actor=request.user, data=data)
+        ReferralEvent.objects.create(
+            referral=obj, kind=ReferralEvent.Kind.STAFF_EDIT, actor=request.user, data=data
+        )
 
     def get_queryset(self, request):
         return queue.annotate_queue(super().get_queryset(request))

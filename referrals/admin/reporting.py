@@ -86,7 +86,10 @@ def export_view(request, *, model_admin):
     # Every export is recorded on each referral it contained (one insert, whatever the size).
     ReferralEvent.objects.bulk_create(
         ReferralEvent(
-            referral=referral, kind="exported", actor=request.user, data={"rows": len(rows), "format": "csv"}
+            referral=referral,
+            kind=ReferralEvent.Kind.EXPORTED,
+            actor=request.user,
+            data={"rows": len(rows), "format": "csv"},
         )
         for referral in rows
     )
@@ -97,7 +100,9 @@ def summary_view(request, pk, *, model_admin):
     if not request.user.has_perm(REVIEW_PERM):
         raise PermissionDenied
     referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
-    ReferralEvent.objects.create(referral=referral, kind="summary_printed", actor=request.user)
+    ReferralEvent.objects.create(
+        referral=referral, kind=ReferralEvent.Kind.SUMMARY_PRINTED, actor=request.user
+    )
     record_access(request, AccessEvent.Action.VIEW_SUMMARY, referral=referral)
     context = {
         **model_admin.admin_site.each_context(request),

@@ -34,55 +34,6 @@ ASQ_LABELS = {
     "acute_positive": "Positive, ACUTE",
 }
 
-# Each staff action: the button label and whether it is a decision (styled apart).
-ACTION_LABELS = {
-    "start_review": "Start review",
-    "request_info": "Request information",
-    "resume_review": "Resume review",
-    "clear": "Clear for treatment",
-    "reopen_review": "Reopen review",
-    "decline": "Decline",
-    "schedule": "Mark scheduled",
-    "withdraw": "Withdraw",
-    "reissue_link": "Reissue completion link",
-    "rescreen": "Re-screen with current policy",
-}
-ACTION_URL_SEGMENTS = {
-    "start_review": "start-review",
-    "request_info": "request-info",
-    "resume_review": "resume-review",
-    "clear": "clear",
-    "reopen_review": "reopen-review",
-    "decline": "decline",
-    "schedule": "schedule",
-    "withdraw": "withdraw",
-    "reissue_link": "reissue-link",
-    "rescreen": "rescreen",
-}
-
-
-EVENT_LABELS = {
-    "submitted": "Self-referral submitted",
-    "provider_referral": "Provider referral received",
-    "patient_completed": "Patient completed the health questions",
-    "review_started": "Review started",
-    "info_requested": "Information requested",
-    "info_received": "Information received",
-    "review_resumed": "Review resumed",
-    "cleared": "Cleared",
-    "review_reopened": "Review reopened",
-    "declined": "Declined",
-    "scheduled": "Scheduled",
-    "withdrawn": "Withdrawn",
-    "link_reissued": "Completion link reissued",
-    "checklist_updated": "Checklist updated",
-    "finding_resolved": "Finding resolved",
-    "rescreened": "Re-screened",
-    "staff_edit": "Assignee or notes changed",
-    "exported": "Included in a CSV export",
-    "summary_printed": "Printable summary opened",
-}
-
 
 def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
     codes = [referral.indication, *(referral.secondary_indications or [])]
@@ -93,22 +44,16 @@ def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
     return labels
 
 
-def can_rescreen(user) -> bool:
-    return user.has_perm(workflow.SIGN_PERM) or user.has_perm("referrals.change_screeningpolicy")
-
-
 def available_actions(referral: Referral, user) -> list[dict]:
-    names = workflow.allowed_actions(referral, user)
-    if referral.is_open and referral.answers and can_rescreen(user):
-        names.append("rescreen")
+    """The buttons of the review page, from workflow's table of moves."""
     return [
         {
             "name": name,
-            "label": ACTION_LABELS[name],
+            "label": workflow.ACTIONS[name].label,
             "url": reverse(f"admin:referrals_referral_{name}", args=[referral.pk]),
-            "danger": name in ("decline", "withdraw"),
+            "danger": workflow.ACTIONS[name].danger,
         }
-        for name in names
+        for name in workflow.allowed_actions(referral, user)
     ]
 
 
@@ -228,7 +173,7 @@ def review_context(referral: Referral, user) -> dict:
     events = list(referral.events.select_related("actor").order_by("created_at", "id"))
     status_labels = dict(Referral.Status.choices)
     for event in events:
-        event.label = EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
+        event.label = event.get_kind_display()
         event.from_label = status_labels.get(event.from_status, "")
         event.to_label = status_labels.get(event.to_status, "")
     return {

@@ -9,6 +9,8 @@ from typing import Any
 
 from referrals import screening
 from referrals.fhir import codes
+from referrals.forms.fields import YES_NO_UNSURE
+from referrals.forms.intake import ESCORT_CHOICES, LIVER_CHOICES, SEX_CHOICES
 
 QUESTIONNAIRE_URL = f"{codes.APP_BASE}/Questionnaire/intake"
 
@@ -77,9 +79,10 @@ MULTI_CHOICE_KEYS = frozenset({"secondary_indications", "heart_conditions", "med
 
 
 def _choice_systems() -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
-    yes_no_unsure = (codes.app_system("yes-no-unsure"), screening.YES_NO_UNSURE_CHOICES)
+    # The core holds the codes; the wording the patient saw comes from the forms.
+    yes_no_unsure = (codes.app_system("yes-no-unsure"), tuple(YES_NO_UNSURE))
     return {
-        "sex_at_birth": (codes.app_system("sex-at-birth"), screening.SEX_AT_BIRTH_CHOICES),
+        "sex_at_birth": (codes.app_system("sex-at-birth"), tuple(SEX_CHOICES)),
         "can_become_pregnant": yes_no_unsure,
         "pregnant": yes_no_unsure,
         "indication": (codes.INDICATION, screening.INDICATIONS),
@@ -87,10 +90,10 @@ def _choice_systems() -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
         "ketamine_allergy": yes_no_unsure,
         "aneurysm_or_avm": yes_no_unsure,
         "heart_conditions": (codes.app_system("heart-condition"), screening.HEART_CONDITIONS),
-        "liver_disease": (codes.app_system("liver-disease"), screening.LIVER_DISEASE_CHOICES),
+        "liver_disease": (codes.app_system("liver-disease"), tuple(LIVER_CHOICES)),
         "raised_icp": yes_no_unsure,
         "medications": (codes.app_system("medication-class"), screening.MEDICATION_CLASSES),
-        "escort_available": (codes.app_system("escort"), screening.ESCORT_CHOICES),
+        "escort_available": (codes.app_system("escort"), tuple(ESCORT_CHOICES)),
     }
 
 

@@ -1,13 +1,29 @@
 """Field helpers shared by the public forms: plain yes/no radios, dates, phone numbers."""
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+from referrals import screening
+
+
+def coded(codes: Iterable[str], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Choices whose codes are the screening core's and whose wording is the patient's, in the labels' order.
+
+    A code without a label (or a label without a code) stops the app at import, so a choice the core
+    adds cannot go unasked, and a form cannot send a code the core would refuse.
+    """
+    mismatch = set(codes) ^ set(labels)
+    if mismatch:
+        raise ImproperlyConfigured(f"Form choices and screening codes differ: {sorted(mismatch)}")
+    return list(labels.items())
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]  # a yes/no question answers True or False
+YES_NO_UNSURE = coded(screening.YES_NO_UNSURE, {"yes": "Yes", "no": "No", "unsure": "Not sure"})
 
 # Characters that have no place in any free text we keep (NUL and other control characters).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

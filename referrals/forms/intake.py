@@ -6,10 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from referrals import screening
 from referrals.forms.fields import (
     CleanCharField,
     check_birth_date,
     choice,
+    coded,
     multi,
     text,
     yes_no,
@@ -21,70 +23,96 @@ from referrals.forms.fields import (
     phone as phone_field,
 )
 
-# Patient-facing labels live here and in templates, never in the screening core.
+# The codes come from the screening core (`coded` checks them at import); the patient-facing labels,
+# and the order they are shown in, live here and in templates, never in the core.
 INDICATION_CHOICES = [
     (
         "Pain",
-        [
-            ("crps", "Complex regional pain syndrome (CRPS)"),
-            ("neuropathic", "Nerve pain (neuropathic pain)"),
-            ("fibromyalgia", "Fibromyalgia"),
-            ("migraine_headache", "Migraine or chronic headache"),
-            ("back_spine", "Back or spine pain"),
-            ("other_pain", "Another kind of long-term pain"),
-        ],
+        coded(
+            [code for code, _ in screening.PAIN_INDICATION_CHOICES],
+            {
+                "crps": "Complex regional pain syndrome (CRPS)",
+                "neuropathic": "Nerve pain (neuropathic pain)",
+                "fibromyalgia": "Fibromyalgia",
+                "migraine_headache": "Migraine or chronic headache",
+                "back_spine": "Back or spine pain",
+                "other_pain": "Another kind of long-term pain",
+            },
+        ),
     ),
     (
         "Mental health",
-        [
-            ("trd", "Depression that has not improved with treatment"),
-            ("bipolar_depression", "Depression as part of bipolar disorder"),
-            ("depression_suicidal_ideation", "Depression with thoughts of suicide"),
-            ("ptsd", "Post-traumatic stress disorder (PTSD)"),
-            ("anxiety", "Anxiety"),
-            ("ocd", "Obsessive-compulsive disorder (OCD)"),
-        ],
+        coded(
+            [code for code, _ in screening.MENTAL_HEALTH_INDICATION_CHOICES],
+            {
+                "trd": "Depression that has not improved with treatment",
+                "bipolar_depression": "Depression as part of bipolar disorder",
+                "depression_suicidal_ideation": "Depression with thoughts of suicide",
+                "ptsd": "Post-traumatic stress disorder (PTSD)",
+                "anxiety": "Anxiety",
+                "ocd": "Obsessive-compulsive disorder (OCD)",
+            },
+        ),
     ),
-    ("Something else", [("other", "Something else, or I am not sure")]),
+    (
+        "Something else",
+        coded([screening.OTHER_INDICATION], {"other": "Something else, or I am not sure"}),
+    ),
 ]
 FLAT_INDICATIONS = [pair for _group, pairs in INDICATION_CHOICES for pair in pairs]
+# The depression history step's own condition (no screening key decides it).
 DEPRESSION_CODES = {"trd", "bipolar_depression", "depression_suicidal_ideation"}
 
-HEART_CONDITION_CHOICES = [
-    ("coronary", "Coronary artery disease (narrowed heart arteries) or angina"),
-    ("past_heart_attack", "A heart attack in the past"),
-    ("heart_failure", "Heart failure"),
-    ("arrhythmia", "An irregular heartbeat, such as atrial fibrillation"),
-    ("valve", "A heart valve problem"),
-    ("device", "A pacemaker or implanted defibrillator"),
-]
-
-MEDICATION_CHOICES = [
-    (
-        "benzodiazepine",
-        "Benzodiazepines, for example lorazepam (Ativan), clonazepam (Klonopin), alprazolam (Xanax) or diazepam (Valium)",
-    ),
-    ("lamotrigine", "Lamotrigine (Lamictal)"),
-    (
-        "maoi",
-        "MAO inhibitors, for example phenelzine (Nardil), tranylcypromine (Parnate) or a selegiline patch (Emsam)",
-    ),
-    ("stimulant", "Stimulants, for example Adderall, Ritalin, Vyvanse or modafinil (Provigil)"),
-    (
-        "opioid_or_sedative",
-        "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle relaxants or sedating allergy pills",
-    ),
-    ("theophylline", "Theophylline or aminophylline (for asthma or COPD)"),
-    ("sympathomimetic", "Decongestants such as pseudoephedrine (Sudafed)"),
-    (
-        "glp1",
-        "Weekly or daily injections such as semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, Zepbound) or liraglutide",
-    ),
-    ("antihypertensive", "Any blood pressure medicine"),
-]
+HEART_CONDITION_CHOICES = coded(
+    screening.CHOICE_CODES["heart_conditions"],
+    {
+        "coronary": "Coronary artery disease (narrowed heart arteries) or angina",
+        "past_heart_attack": "A heart attack in the past",
+        "heart_failure": "Heart failure",
+        "arrhythmia": "An irregular heartbeat, such as atrial fibrillation",
+        "valve": "A heart valve problem",
+        "device": "A pacemaker or implanted defibrillator",
+    },
+)
+MEDICATION_CHOICES = coded(
+    screening.CHOICE_CODES["medications"],
+    {
+        "benzodiazepine": "Benzodiazepines, for example lorazepam (Ativan), clonazepam (Klonopin), alprazolam "
+        "(Xanax) or diazepam (Valium)",
+        "lamotrigine": "Lamotrigine (Lamictal)",
+        "maoi": "MAO inhibitors, for example phenelzine (Nardil), tranylcypromine (Parnate) or a selegiline "
+        "patch (Emsam)",
+        "stimulant": "Stimulants, for example Adderall, Ritalin, Vyvanse or modafinil (Provigil)",
+        "opioid_or_sedative": "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle "
+        "relaxants or sedating allergy pills",
+        "theophylline": "Theophylline or aminophylline (for asthma or COPD)",
+        "sympathomimetic": "Decongestants such as pseudoephedrine (Sudafed)",
+        "glp1": "Weekly or daily injections such as semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, "
+        "Zepbound) or liraglutide",
+        "antihypertensive": "Any blood pressure medicine",
+    },
+)
+SEX_CHOICES = coded(
+    screening.CHOICE_CODES["sex_at_birth"], {"female": "Female", "male": "Male", "intersex": "Intersex"}
+)
+LIVER_CHOICES = coded(
+    screening.CHOICE_CODES["liver_disease"],
+    {
+        "none": "No liver problems that I know of",
+        "other": "Yes: hepatitis, fatty liver or another liver problem",
+        "severe": "Yes: cirrhosis (scarring of the liver) or liver failure",
+    },
+)
+ESCORT_CHOICES = coded(
+    screening.CHOICE_CODES["escort_available"],
+    {
+        "yes": "Yes, someone can",
+        "not_yet": "Not yet, but I can arrange it",
+        "no": "No, I do not have anyone",
+    },
+)
 
 CONTACT_CHOICES = [("phone", "Phone call"), ("text", "Text message"), ("email", "Email")]
-SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("intersex", "Intersex")]
 DURATION_CHOICES = [
     ("under_6_months", "Less than 6 months"),
     ("6_to_12_months", "6 to 12 months"),
@@ -105,37 +133,50 @@ PRIOR_KETAMINE_CHOICES = [
     ("esketamine", "Yes, esketamine nasal spray (Spravato)"),
     ("both", "Yes, both"),
 ]
-LIVER_CHOICES = [
-    ("none", "No liver problems that I know of"),
-    ("other", "Yes: hepatitis, fatty liver or another liver problem"),
-    ("severe", "Yes: cirrhosis (scarring of the liver) or liver failure"),
-]
-ESCORT_CHOICES = [
-    ("yes", "Yes, someone can"),
-    ("not_yet", "Not yet, but I can arrange it"),
-    ("no", "No, I do not have anyone"),
-]
 PAYMENT_CHOICES = [
     ("insurance", "I have health insurance and would like you to check it"),
     ("self_pay", "I will pay for myself (self-pay)"),
     ("unsure", "I am not sure yet"),
 ]
 PAIN_SCALE = [(str(n), str(n)) for n in range(11)]
+PAIN_KEYS = ("pain_current", "pain_average", "pain_worst")
 
 
 class StepForm(forms.Form):
-    """A step of the intake. `context` carries answers from earlier steps the form may need."""
+    """A step of the intake. `context` carries what the form needs from earlier steps.
+
+    `answer_keys` are the screening keys (spec §3) the step asks, and `answers_from` turns its
+    cleaned data into them: the one place where fields become answers. A field named after its key
+    gives that key, unless the question was not asked or left blank (None is kept only where §3
+    allows it); a step whose fields differ from its keys overrides `answers_from`.
+    """
 
     title = ""
     intro = ""  # a sentence shown above the questions (an instrument's stem)
+    answer_keys: frozenset[str] = frozenset()
 
     def __init__(self, *args, context=None, **kwargs):
         self.context = context or {}
         super().__init__(*args, **kwargs)
 
+    def applies(self, key: str) -> bool:
+        """Whether the core says this key applies, given the answers before this step (read cautiously)."""
+        return key in self.context.get("applicable", screening.ANSWER_KEYS)
+
+    @classmethod
+    def answers_from(cls, cleaned: dict) -> dict:
+        answers = {}
+        for key in cls.answer_keys:
+            value = cleaned.get(key)
+            if key not in cleaned or (value in (None, "") and key not in screening.NULLABLE_KEYS):
+                continue
+            answers[key] = list(value) if isinstance(value, list | tuple) else value
+        return answers
+
 
 class AboutYouForm(StepForm):
     title = "About you"
+    answer_keys = frozenset({"date_of_birth", "sex_at_birth"})
 
     first_name = text(
         "First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -185,6 +226,7 @@ class AboutYouForm(StepForm):
 
 class ReasonForm(StepForm):
     title = "Why you are being referred"
+    answer_keys = frozenset({"indication", "secondary_indications"})
 
     indication = forms.ChoiceField(
         label="What is the main reason you would like ketamine infusion?",
@@ -253,6 +295,12 @@ def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
 
 class HealthBodyForm(StepForm):
     title = "Your physical health"
+    answer_keys = frozenset({
+        "can_become_pregnant", "pregnant", "breastfeeding", "height_cm", "weight_kg", "bp_systolic",
+        "bp_diastolic", "bp_told_uncontrolled", "recent_cardiac_event", "heart_conditions", "aneurysm_or_avm",
+        "brain_bleed_history", "raised_icp", "glaucoma", "sleep_apnea", "home_oxygen", "seizures",
+        "hyperthyroid_uncontrolled", "liver_disease", "bladder_symptoms", "memory_disorder",
+    })  # fmt: skip
     groups = {
         "Your height and weight": (
             ["height_feet", "height_inches", "weight_pounds"],
@@ -378,14 +426,12 @@ class HealthBodyForm(StepForm):
         self.fields["recent_cardiac_event"].label = self.fields["recent_cardiac_event"].label.format(
             cardiac_months=months
         )
-        may_be_pregnant = self.context.get("sex_at_birth") != "male"
-        _apply_conditional(self, "can_become_pregnant", may_be_pregnant)
-        _apply_conditional(self, "breastfeeding", may_be_pregnant)
-        if may_be_pregnant:
+        for name in ("can_become_pregnant", "pregnant", "breastfeeding"):
+            _apply_conditional(self, name, self.applies(name))
+        if "pregnant" in self.fields:
+            # Asked on this page after "Could you become pregnant?", which decides whether it applies.
             self.fields["pregnant"].required = False
             self.fields["pregnant"].help_text = "Answer this if you could become pregnant or are not sure."
-        else:
-            _apply_conditional(self, "pregnant", False)
 
     def clean(self):
         cleaned = super().clean()
@@ -431,6 +477,11 @@ class HealthBodyForm(StepForm):
 
 class HealthMindForm(StepForm):
     title = "Your mental health and substance use"
+    answer_keys = frozenset({
+        "psychosis_current", "psychosis_history", "mania_recent", "bipolar_diagnosis", "alcohol_heavy",
+        "substance_problem_recent", "substance_history", "ketamine_nonmedical_use", "ketamine_bladder_damage",
+        "ketamine_allergy", "ketamine_bad_reaction",
+    })  # fmt: skip
 
     psychosis_current = yes_no(
         "Right now, are you hearing or seeing things other people do not, or holding strong beliefs that others tell you are not real?"
@@ -467,7 +518,8 @@ class HealthMindForm(StepForm):
         months = self.context.get("substance_lookback_months", 3)
         field = self.fields["substance_problem_recent"]
         field.label = field.label.format(substance_months=months)
-        if self.context.get("bipolar_indication"):
+        # A bipolar-depression referral answers this already (spec §3: the key may then be missing).
+        if "bipolar_depression" in self.context.get("indications", ()):
             field = self.fields["bipolar_diagnosis"]
             field.required = False
             field.help_text = "You told us you have bipolar depression, so you can skip this."
@@ -475,6 +527,7 @@ class HealthMindForm(StepForm):
 
 class MedicationsForm(StepForm):
     title = "Medicines and allergies"
+    answer_keys = frozenset({"medications"})
 
     medications = multi(
         "Do you take any of these medicines, now or as needed?",
@@ -511,6 +564,11 @@ def frequency_field(label, options):
 
 class PHQ9Form(StepForm):
     title = "Your mood"
+    answer_keys = frozenset({"phq9"})
+
+    @classmethod
+    def answers_from(cls, cleaned: dict) -> dict:
+        return {"phq9": [cleaned[f"phq9_{n}"] for n in range(1, 10)]}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -527,6 +585,13 @@ class PHQ9Form(StepForm):
 
 class ASQForm(StepForm):
     title = "Your safety"
+    answer_keys = frozenset({"asq"})
+
+    @classmethod
+    def answers_from(cls, cleaned: dict) -> dict:
+        asq = {f"q{n}": cleaned[f"asq_q{n}"] for n in range(1, 5)}
+        asq["acuity"] = cleaned.get("asq_acuity") if cleaned.get("asq_acuity") != "" else None
+        return {"asq": asq}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -554,16 +619,18 @@ class ASQForm(StepForm):
 
 class MoreQuestionnairesForm(StepForm):
     title = "A few more questions"
+    answer_keys = frozenset({"gad7", "pc_ptsd5_exposed", "pc_ptsd5", *PAIN_KEYS})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         texts = self.context["questionnaire"]
         self.groups = {}
-        if self.context.get("mental_health"):
+        if self.applies("gad7"):
             for number, item in enumerate(texts["gad7"]["items"], start=1):
                 self.fields[f"gad7_{number}"] = frequency_field(item, texts["gad7"]["options"])
             self.groups[texts["gad7"]["name"]] = ([f"gad7_{n}" for n in range(1, 8)], texts["gad7"]["stem"])
-        if self.context.get("ptsd"):
+        # The symptom questions are asked on this page after the exposure question that decides them.
+        if self.applies("pc_ptsd5_exposed"):
             names = ["pc_ptsd5_exposed", *[f"pc_ptsd5_{n}" for n in range(1, 6)]]
             self.groups[texts["pc_ptsd5"]["name"]] = (
                 names,
@@ -575,7 +642,7 @@ class MoreQuestionnairesForm(StepForm):
                 field = yes_no(item)
                 field.required = False
                 self.fields[f"pc_ptsd5_{number}"] = field
-        if self.context.get("pain"):
+        if any(self.applies(key) for key in PAIN_KEYS):
             self.groups[texts["pain"]["name"]] = (
                 [f"pain_{key}" for key in texts["pain"]["items"]],
                 texts["pain"]["scale"],
@@ -607,9 +674,21 @@ class MoreQuestionnairesForm(StepForm):
                     cleaned[f"pc_ptsd5_{n}"] = None
         return cleaned
 
+    @classmethod
+    def answers_from(cls, cleaned: dict) -> dict:
+        answers = {key: cleaned[key] for key in PAIN_KEYS if key in cleaned}
+        if "gad7_1" in cleaned:
+            answers["gad7"] = [cleaned[f"gad7_{n}"] for n in range(1, 8)]
+        if "pc_ptsd5_exposed" in cleaned:
+            answers["pc_ptsd5_exposed"] = cleaned["pc_ptsd5_exposed"]
+            if cleaned["pc_ptsd5_exposed"]:
+                answers["pc_ptsd5"] = [cleaned[f"pc_ptsd5_{n}"] for n in range(1, 6)]
+        return answers
+
 
 class PracticalForm(StepForm):
     title = "Getting to appointments and paying"
+    answer_keys = frozenset({"escort_available"})
 
     escort_available = choice(
         "After each infusion you cannot drive until the next day. Can an adult take you home and stay with you afterwards?",

@@ -26,7 +26,7 @@ def download(request, pk: int):
         raise Http404("The file is no longer available.") from None
     ReferralEvent.objects.create(
         referral=document.referral,
-        kind="document_downloaded",
+        kind=ReferralEvent.Kind.DOCUMENT_DOWNLOADED,
         actor=request.user,
         data={"document": document.pk, "kind": document.kind},
     )

@@ -14,39 +14,14 @@ from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
-from referrals import documents, ratelimit, workflow
+from referrals import documents, ratelimit, screening, workflow
 from referrals.exceptions import DuplicateSubmissionError
 from referrals.forms import intake as f
 from referrals.forms.documents import DocumentsForm
 from referrals.models import QuestionnaireText, ScreeningPolicy
 from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
-from referrals.screening import MENTAL_HEALTH_INDICATIONS, PAIN_INDICATIONS
 
 RESULT_SESSION_KEY = "intake_result"
-
-
-def _indications(wizard) -> set[str]:
-    reason = wizard.cleaned("reason") or {}
-    codes = set(reason.get("secondary_indications") or [])
-    if reason.get("indication"):
-        codes.add(reason["indication"])
-    return codes
-
-
-def show_depression_history(wizard) -> bool:
-    return bool(_indications(wizard) & f.DEPRESSION_CODES)
-
-
-def show_safety_questions(wizard) -> bool:
-    if _indications(wizard) & MENTAL_HEALTH_INDICATIONS:
-        return True
-    mood = wizard.cleaned("mood") or {}
-    return (mood.get("phq9_9") or 0) >= 1
-
-
-def show_documents(wizard) -> bool:
-    return "documents" in dict(wizard.form_list)
-
 
 FORMS = [
     ("about", f.AboutYouForm),
@@ -63,7 +38,42 @@ FORMS = [
     ("consent", f.ConsentForm),
     ("review", f.ReviewForm),
 ]
-CONDITIONS = {"depression": show_depression_history, "safety": show_safety_questions}
+
+
+def asks_what_applies(step: str):
+    """A step that asks screening keys is shown when the core says one of them applies.
+
+    The answers before the step are read as given, not cautiously: a page waits for the answer that
+    calls for it (the safety questions of a pain referral wait for the mood answers).
+    """
+    keys = dict(FORMS)[step].answer_keys
+
+    def condition(wizard) -> bool:
+        return bool(keys & screening.applicable_keys(wizard.answers_before(step), cautious=False))
+
+    condition.__name__ = f"show_{step}"
+    return condition
+
+
+def show_depression_history(wizard) -> bool:
+    # Asks no screening key: the depression history belongs to the depression referrals.
+    indications = screening.indication_codes(wizard.answers_before("depression"), cautious=False)
+    return bool(indications & f.DEPRESSION_CODES)
+
+
+CONDITIONS = {
+    "depression": show_depression_history,
+    **{step: asks_what_applies(step) for step, form in FORMS if getattr(form, "answer_keys", None)},
+}
+
+
+def screening_answers(cleaned: dict[str, dict | None]) -> dict:
+    """The screening answers (spec §3) in these steps' cleaned data, each step's form mapping its own fields."""
+    answers: dict = {}
+    for step, form_class in FORMS:
+        if cleaned.get(step) is not None:
+            answers.update(form_class.answers_from(cleaned[step]))
+    return answers
 
 
 def current_questionnaire() -> tuple[str, dict]:
@@ -87,18 +97,36 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
     # --- cached reads ------------------------------------------------------------------------
     def cleaned(self, step: str) -> dict | None:
+        """The step's stored answers, cleaned, or None when it has none (or they no longer validate).
+
+        The form is built here, not with `get_form`, which would evaluate the step conditions that
+        themselves read earlier steps: a step's form reads only the steps before it, so this never loops.
+        """
         cache = self.__dict__.setdefault("_cleaned_cache", {})
         if step not in cache:
-            cache[step] = None  # guards against recursion through conditions
             data = self.storage.get_step_data(step)
+            form = None
             if data is not None:
-                form = self.get_form(step=step, data=data, files=self.storage.get_step_files(step))
-                cache[step] = form.cleaned_data if form.is_valid() else None
+                form_class = self.form_list[step]
+                form = form_class(
+                    data=data,
+                    files=self.storage.get_step_files(step),
+                    prefix=self.get_form_prefix(step, form_class),
+                    initial=self.get_form_initial(step),
+                    **self.get_form_kwargs(step),
+                )
+            cache[step] = form.cleaned_data if form is not None and form.is_valid() else None
         return cache[step]
+
+    def answers_before(self, step: str | None) -> dict:
+        """The screening answers of the steps before `step` (all steps, for None), as answered so far."""
+        steps = list(self.form_list)
+        earlier = steps[: steps.index(step)] if step is not None else steps
+        asking = [name for name in earlier if getattr(self.form_list[name], "answer_keys", None)]
+        return screening_answers({name: self.cleaned(name) for name in asking})
 
     def _forget_cache(self):
         self.__dict__.pop("_cleaned_cache", None)
-        self.__dict__.pop("_form_context", None)
 
     def questionnaire(self) -> tuple[str, dict]:
         if "_questionnaire" not in self.__dict__:
@@ -111,22 +139,21 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return self.__dict__["_policy"]
 
     def form_context(self, step: str) -> dict:
+        """What a step's form needs: the wording, and what the core says applies after the steps before it."""
         context = {"questionnaire": self.questionnaire()[1]}
         if step in ("about", "reason"):
             return context
         about = self.cleaned("about") or {}
-        codes = _indications(self)
+        answers = self.answers_before(step)
         policy = self.policy_row()
         context.update(
-            sex_at_birth=about.get("sex_at_birth"),
             first_name=about.get("first_name", ""),
             last_name=about.get("last_name", ""),
             cardiac_lookback_months=policy.cardiac_lookback_months,
             substance_lookback_months=policy.substance_lookback_months,
-            mental_health=bool(codes & MENTAL_HEALTH_INDICATIONS) or not codes,
-            pain=bool(codes & PAIN_INDICATIONS) or not codes,
-            ptsd="ptsd" in codes,
-            bipolar_indication="bipolar_depression" in codes,
+            # Cautious, as the core reads: a question whose deciding answer is on the same page is shown.
+            applicable=screening.applicable_keys(answers),
+            indications=screening.indication_codes(answers),
         )
         return context
 
@@ -299,11 +326,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return context
 
     def safety_flagged(self) -> bool:
-        mood = self.cleaned("mood") or {}
-        if (mood.get("phq9_9") or 0) >= 1:
-            return True
-        safety = self.cleaned("safety") or {}
-        return any(safety.get(f"asq_q{n}") is True for n in range(1, 5))
+        return screening.urgent_safety_in(self.answers_before(None))
 
     def summary(self) -> list[dict]:
         """The answers grouped as the patient saw them, with the question wording used."""
@@ -430,61 +453,13 @@ def build_submission(cleaned: dict[str, dict], *, today: date) -> tuple[dict, di
     """Turn the steps' cleaned data into identity, screening answers (spec §3) and other details."""
     about = cleaned["about"]
     reason = cleaned["reason"]
-    body = cleaned["health"]
-    mind = cleaned["health_mind"]
     meds = cleaned["medications"]
     mood = cleaned["mood"]
-    more = cleaned.get("more", {})
     practical = cleaned["practical"]
     consent = cleaned["consent"]
 
     identity = {key: about[key] for key in ("first_name", "last_name", "date_of_birth", "email", "phone")}
-    answers: dict = {
-        "date_of_birth": about["date_of_birth"],
-        "sex_at_birth": about["sex_at_birth"],
-        "indication": reason["indication"],
-        "secondary_indications": list(reason.get("secondary_indications") or []),
-        "bp_systolic": body.get("bp_systolic"),
-        "bp_diastolic": body.get("bp_diastolic"),
-        "height_cm": body.get("height_cm"),
-        "weight_kg": body.get("weight_kg"),
-        "medications": list(meds.get("medications") or []),
-        "escort_available": practical["escort_available"],
-        "phq9": [mood[f"phq9_{n}"] for n in range(1, 10)],
-    }
-    for key in (
-        "bp_told_uncontrolled", "recent_cardiac_event", "aneurysm_or_avm", "brain_bleed_history",
-        "raised_icp", "glaucoma", "sleep_apnea", "home_oxygen", "seizures", "hyperthyroid_uncontrolled",
-        "liver_disease", "bladder_symptoms", "memory_disorder",
-    ):  # fmt: skip
-        answers[key] = body[key]
-    answers["heart_conditions"] = list(body.get("heart_conditions") or [])
-    if "can_become_pregnant" in body:
-        answers["can_become_pregnant"] = body["can_become_pregnant"]
-        answers["breastfeeding"] = body["breastfeeding"]
-        if body.get("pregnant"):
-            answers["pregnant"] = body["pregnant"]
-    for key in (
-        "psychosis_current", "psychosis_history", "mania_recent", "alcohol_heavy", "substance_problem_recent",
-        "substance_history", "ketamine_nonmedical_use", "ketamine_bladder_damage", "ketamine_allergy",
-        "ketamine_bad_reaction",
-    ):  # fmt: skip
-        answers[key] = mind[key]
-    if mind.get("bipolar_diagnosis") is not None and mind.get("bipolar_diagnosis") != "":
-        answers["bipolar_diagnosis"] = mind["bipolar_diagnosis"]
-    if "safety" in cleaned:
-        safety = cleaned["safety"]
-        answers["asq"] = {f"q{n}": safety[f"asq_q{n}"] for n in range(1, 5)}
-        answers["asq"]["acuity"] = safety.get("asq_acuity") if safety.get("asq_acuity") != "" else None
-    if "gad7_1" in more:
-        answers["gad7"] = [more[f"gad7_{n}"] for n in range(1, 8)]
-    if "pc_ptsd5_exposed" in more:
-        answers["pc_ptsd5_exposed"] = more["pc_ptsd5_exposed"]
-        if more["pc_ptsd5_exposed"]:
-            answers["pc_ptsd5"] = [more[f"pc_ptsd5_{n}"] for n in range(1, 6)]
-    for key in ("current", "average", "worst"):
-        if f"pain_{key}" in more:
-            answers[f"pain_{key}"] = more[f"pain_{key}"]
+    answers = screening_answers(cleaned)
 
     details = {
         "preferred_name": about.get("preferred_name", ""),

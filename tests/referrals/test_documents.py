@@ -514,6 +514,8 @@ class DownloadTests:
         event = ReferralEvent.objects.get(kind="document_downloaded")
         assert event.actor == user and event.referral == stored_document.referral
         assert event.data["document"] == stored_document.pk
+        review = staff_client(user).get(reverse("admin:referrals_referral_change", args=[event.referral.pk]))
+        assert "<strong>Document downloaded</strong>" in review.content.decode()
 
     def test_unknown_document_is_404(self, staff_client, coordinator, db):
         assert (

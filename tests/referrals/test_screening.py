@@ -1,5 +1,6 @@
 """Table-driven tests of the screening core against screening-spec v1 (§2-§7); no database."""
 
+import copy
 import datetime
 import json
 from decimal import Decimal
@@ -7,56 +8,27 @@ from decimal import Decimal
 import pytest
 
 from referrals import scoring, screening
+from referrals.demo import HEALTHY_ANSWERS
 from referrals.screening import Finding, Policy, applicable_keys, screen
 
 TODAY = datetime.date(2025, 6, 15)
 
 
 def pain_patient(**overrides):
-    """Complete all-clear answers: a healthy 40-year-old male with CRPS."""
-    answers = {
+    """Complete all-clear answers: a healthy 40-year-old male with CRPS (the demo data's healthy answers)."""
+    return {
+        **copy.deepcopy(HEALTHY_ANSWERS),
         "date_of_birth": datetime.date(1985, 1, 10),
-        "sex_at_birth": "male",
-        "indication": "crps",
-        "secondary_indications": [],
         "bp_systolic": 120,
         "bp_diastolic": 80,
-        "bp_told_uncontrolled": False,
-        "ketamine_allergy": "no",
-        "ketamine_bad_reaction": False,
-        "aneurysm_or_avm": "no",
-        "brain_bleed_history": False,
-        "recent_cardiac_event": False,
-        "heart_conditions": [],
-        "psychosis_current": False,
-        "psychosis_history": False,
-        "mania_recent": False,
-        "bipolar_diagnosis": False,
-        "liver_disease": "none",
-        "alcohol_heavy": False,
-        "raised_icp": "no",
-        "glaucoma": False,
-        "substance_problem_recent": False,
-        "substance_history": False,
-        "ketamine_nonmedical_use": False,
-        "ketamine_bladder_damage": False,
-        "bladder_symptoms": False,
-        "hyperthyroid_uncontrolled": False,
-        "memory_disorder": False,
-        "sleep_apnea": False,
-        "home_oxygen": False,
-        "seizures": False,
         "height_cm": 180,
         "weight_kg": 80,
-        "medications": [],
-        "escort_available": "yes",
         "phq9": [1, 1, 0, 1, 0, 0, 0, 0, 0],
         "pain_current": 5,
         "pain_average": 6,
         "pain_worst": 8,
+        **overrides,
     }
-    answers.update(overrides)
-    return answers
 
 
 def depression_patient(**overrides):
@@ -1019,6 +991,19 @@ class ConstantsTests:
             assert gate in (screening.CLEARANCE, screening.SCHEDULING)
             assert "Source" in help_text or "source" in help_text.lower()
 
+    def test_rule_functions_follow_the_catalogue(self):
+        # One function per rule, named by its code, in the catalogue's (the spec's) order; the
+        # medication rows share one function.
+        from referrals.screening.rules import MEDICATION_FINDINGS, RULE_CHECKS
+
+        medication_codes = {code for code, _ in MEDICATION_FINDINGS.values()}
+        expected = []
+        for rule in screening.RULES:
+            name = "medications" if rule.code in medication_codes else rule.code
+            if name not in expected:
+                expected.append(name)
+        assert [check.__name__ for check in RULE_CHECKS] == expected
+
     def test_clearance_steps_match_spec_section_6(self):
         steps = {step[0]: step[3:] for step in screening.CLEARANCE_STEPS}
         assert [step[0] for step in screening.CLEARANCE_STEPS] == [
@@ -1039,9 +1024,25 @@ class ConstantsTests:
             "ecg", "labs_lft", "pregnancy_test", "urine_drug_screen", "suicide_risk_screen", "specialist_clearance",
         }  # fmt: skip
 
-    def test_module_is_pure(self):
+    def test_core_is_pure(self):
+        # Every module of the screening package, and scoring: no Django import, no clock.
+        import ast
         import inspect
+        import pkgutil
+        from importlib import import_module
 
-        source = inspect.getsource(screening) + inspect.getsource(scoring)
-        assert "django" not in source.lower()
-        assert "today()" not in source and ".now(" not in source
+        modules = [scoring, screening] + [
+            import_module(f"referrals.screening.{info.name}")
+            for info in pkgutil.iter_modules(screening.__path__)
+        ]
+        assert len(modules) == 8
+        for module in modules:
+            source = inspect.getsource(module)
+            imported = set()
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom):
+                    imported.add(node.module or "")
+            assert not any(name.split(".")[0] == "django" for name in imported), module.__name__
+            assert "today()" not in source and ".now(" not in source, module.__name__

@@ -318,3 +318,89 @@ class EventsAndMessagesTests:
             .exclude(status="done")
             .filter(gate="clearance")
         )
+
+
+class StatusGraphTests:
+    def test_transitions_are_read_off_the_moves(self):
+        assert workflow.TRANSITIONS == {
+            S.AWAITING_PATIENT: {S.SUBMITTED, S.WITHDRAWN},
+            S.SUBMITTED: {S.IN_REVIEW, S.WITHDRAWN},
+            S.IN_REVIEW: {S.NEEDS_INFO, S.CLEARED, S.NOT_ELIGIBLE, S.WITHDRAWN},
+            S.NEEDS_INFO: {S.IN_REVIEW, S.WITHDRAWN},
+            S.CLEARED: {S.SCHEDULED, S.IN_REVIEW, S.WITHDRAWN},
+            S.SCHEDULED: set(),
+            S.NOT_ELIGIBLE: set(),
+            S.WITHDRAWN: set(),
+        }
+
+    def test_every_staff_action_has_its_function_page_and_test(self):
+        from pathlib import Path
+
+        from referrals import admin_views
+
+        functions = {
+            "start_review": workflow.start_review,
+            "request_info": workflow.request_info,
+            "resume_review": workflow.resume_review,
+            "clear": workflow.clear_referral,
+            "reopen_review": workflow.reopen_review,
+            "decline": workflow.decline_referral,
+            "schedule": workflow.schedule_referral,
+            "withdraw": workflow.withdraw_referral,
+            "reissue_link": workflow.reissue_completion_link,
+            "rescreen": workflow.rescreen_referral,
+        }
+        assert set(workflow.ACTIONS) == set(functions) == set(admin_views.ACTIONS)
+        tests = Path(__file__).parent / "admin"
+        for name, move in workflow.ACTIONS.items():
+            assert move.label and move.perms, name
+            assert (tests / f"test_{name}.py").exists(), f"add tests/referrals/admin/test_{name}.py"
+            assert admin_views.ACTIONS[name].title == move.label
+        labels = [move.label for move in workflow.ACTIONS.values()]
+        assert len(set(labels)) == len(labels)
+
+    def test_every_move_records_a_labelled_event(self):
+        kinds = dict(ReferralEvent.Kind.choices)
+        for name, move in workflow.MOVES.items():
+            assert move.event in kinds, name
+        assert ReferralEvent.Kind.DOCUMENT_DOWNLOADED.label == "Document downloaded"
+        assert ReferralEvent(kind="review_started").get_kind_display() == "Review started"
+
+    @pytest.mark.parametrize(
+        ("status", "persona", "expected"),
+        [
+            ("submitted", "coordinator", ["start_review", "withdraw"]),
+            ("in_review", "coordinator", ["request_info", "withdraw"]),
+            ("in_review", "clinician", ["request_info", "clear", "decline", "withdraw", "rescreen"]),
+            ("needs_info", "coordinator", ["resume_review", "withdraw"]),
+            ("cleared", "clinician", ["reopen_review", "schedule", "withdraw", "rescreen"]),
+            ("awaiting_patient", "clinician", ["withdraw", "reissue_link"]),  # no answers to re-screen
+            ("scheduled", "clinician", []),
+            ("in_review", "staff_without_permission", []),
+        ],
+    )
+    def test_allowed_actions_follow_the_table(self, make, request, status, persona, expected):
+        user = request.getfixturevalue(persona)
+        assert workflow.allowed_actions(make(status), user) == expected
+
+
+@pytest.mark.django_db
+class CurrentPolicyTests:
+    def test_every_policy_field_comes_from_the_current_row(self):
+        from dataclasses import fields
+
+        from referrals.models import ContraindicationRule, ScreeningPolicy
+
+        changed = {
+            "bp_severe_systolic": 170, "bp_severe_diastolic": 105, "bp_elevated_systolic": 145,
+            "bp_elevated_diastolic": 95, "min_age": 21, "older_adult_age": 70, "ecg_age": 45,
+            "bmi_limit": 38.5, "cardiac_lookback_months": 12, "substance_lookback_months": 6,
+            "pc_ptsd5_cutoff": 4, "psychosis_history_severity": "absolute",
+        }  # fmt: skip
+        ScreeningPolicy.objects.create(**changed)
+        ContraindicationRule.objects.filter(code="age_65_plus").update(active=False)
+        policy = workflow.current_policy()
+        # Every field of the core's Policy is set here, none left at its default.
+        assert {f.name for f in fields(policy)} == {*changed, "disabled_rules"}
+        assert {name: getattr(policy, name) for name in changed} == changed
+        assert policy.disabled_rules == {"age_65_plus"}

@@ -94,7 +94,10 @@ class ClearTests:
 
     def test_illegal_move_is_refused(self, staff_client, clinician, make_referral):
         m.assert_illegal(
-            staff_client(clinician), make_referral("submitted"), ACTION, expect="Only a referral in review"
+            staff_client(clinician),
+            make_referral("submitted"),
+            ACTION,
+            expect="only for a referral that is in review",
         )
 
     def test_unknown_referral_is_404(self, staff_client, clinician):

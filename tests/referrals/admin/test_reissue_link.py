@@ -38,7 +38,10 @@ class ReissueLinkTests:
 
     def test_illegal_move_is_refused(self, staff_client, coordinator, make_referral):
         m.assert_illegal(
-            staff_client(coordinator), make_referral("submitted"), ACTION, expect="Only a referral waiting"
+            staff_client(coordinator),
+            make_referral("submitted"),
+            ACTION,
+            expect="only for a referral that is awaiting patient",
         )
 
     def test_unknown_referral_is_404(self, staff_client, coordinator):

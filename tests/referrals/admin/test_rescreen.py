@@ -84,7 +84,7 @@ class RescreenTests:
 
     def test_closed_referral_is_refused(self, staff_client, clinician, make_referral):
         m.assert_illegal(
-            staff_client(clinician), make_referral("not_eligible"), ACTION, expect="closed referral"
+            staff_client(clinician), make_referral("not_eligible"), ACTION, expect="only for an open referral"
         )
 
     def test_referral_without_answers_is_refused(self, staff_client, clinician, make_referral):

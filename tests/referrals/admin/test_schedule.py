@@ -65,7 +65,10 @@ class ScheduleTests:
 
     def test_illegal_move_is_refused(self, staff_client, coordinator, make_referral):
         m.assert_illegal(
-            staff_client(coordinator), make_referral("in_review"), ACTION, expect="Only a cleared"
+            staff_client(coordinator),
+            make_referral("in_review"),
+            ACTION,
+            expect="only for a referral that is cleared",
         )
 
     def test_unknown_referral_is_404(self, staff_client, coordinator):
