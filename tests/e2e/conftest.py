@@ -8,13 +8,19 @@ Fixtures for later browser tests:
 
 * ``site_url``: the live server's base URL, with the rows of the data migrations (groups,
   definitions, policy) seeded again, since live-server tests flush the database.
-* ``open_page(width=1280, height=800, bypass_csp=False)``: a page in a fresh context of that size,
+* ``open_page(width=1280, height=800, bypass_csp=False)``: a page in a fresh context of that size
+  (reduced motion unless ``reduced_motion="no-preference"`` is passed),
   watched: ``page.watch.problems()`` lists console errors, page errors, CSP violations and requests
   that left 127.0.0.1/localhost. Pass ``bypass_csp=True`` only where axe is injected (CSP
   violations cannot be seen in such a context).
-* ``axe_check(page)``: axe-core with the WCAG 2.2 AA tags; fails with a readable report.
-* ``save_screenshot(page, name)``: a full-page PNG in a temporary folder, or in
+* ``axe_check(page)``: axe-core with the WCAG 2.2 AA tags, on the settled page (loaded, nothing
+  moving: ``wait_until_settled``); fails with a readable report.
+* ``save_screenshot(page, name)``: a full-page PNG of the settled page in a temporary folder, or in
   ``docs/screenshots/`` when ``SCREENSHOTS=1``.
+
+``tests/e2e/actions.py`` holds ``follow(page, locator)`` (click what loads a new page, and wait for
+it) and ``wait_until_settled(page)``. Why each wait is there, and how the suite is kept free of
+chance: docs/testing.md.
 """
 
 import importlib.util
@@ -25,6 +31,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.e2e.actions import wait_until_settled
 
 # The sync Playwright API keeps an event loop running in the main thread; without this every ORM
 # call in a test body fails with SynchronousOnlyOperation.
@@ -102,7 +110,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
+    # Reduced motion: the site (and Bootstrap) then open the phone menu without a transition, so no
+    # check can catch a page mid-animation. The keyboard menu test opens a context with
+    # reduced_motion="no-preference" to keep the animated path covered.
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1280, "height": 800},
+        "reduced_motion": "reduce",
+    }
 
 
 # --- The live server -----------------------------------------------------------------------------
@@ -215,9 +230,10 @@ def _axe_report(url: str, violations: list) -> str:
 
 
 def run_axe(page) -> list:
-    """axe-core's violations for the page at the WCAG 2.2 AA tags (needs a bypass_csp context)."""
+    """axe-core's violations for the settled page at the WCAG 2.2 AA tags (needs a bypass_csp context)."""
     from axe_playwright_python.sync_playwright import Axe
 
+    wait_until_settled(page)
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
     return Axe().run(page, options=options).response["violations"]
 
@@ -250,6 +266,7 @@ def save_screenshot(screenshot_dir):
     """``save_screenshot(page, name)``: a full-page PNG named ``name.png``; returns its path."""
 
     def _save(page, name: str) -> Path:
+        wait_until_settled(page)
         path = screenshot_dir / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

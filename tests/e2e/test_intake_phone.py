@@ -3,6 +3,7 @@
 import pytest
 
 from referrals.models import Referral
+from tests.e2e.actions import follow
 from tests.intake_data import step_data
 
 pytestmark = [pytest.mark.browser]
@@ -40,19 +41,15 @@ def test_self_referral_on_a_phone(site_url, open_page, axe_check, save_screensho
     page = open_page(375, 800, bypass_csp=True)
     page.goto(f"{site_url}/")
     page.get_by_role("button", name="Menu").click()
-    # Wait for the menu to finish opening before tapping, as a person would.
-    cta = page.locator("#main-nav").get_by_role("link", name="Ask for a referral")
-    cta.wait_for(state="visible")
-    page.wait_for_function("!document.querySelector('#main-nav').classList.contains('collapsing')")
-    with page.expect_navigation():
-        cta.click()
+    # Wait for the menu to be fully open before tapping, as a person would.
+    page.locator("#main-nav.show").wait_for()
+    follow(page, page.locator("#main-nav").get_by_role("link", name="Ask for a referral"))
     assert page.url.endswith("/refer/")
-    with page.expect_navigation():
-        page.get_by_role("link", name="Start the form").click()
+    follow(page, page.get_by_role("link", name="Start the form"))
     axe_check(page)
 
     # A first try with nothing filled in shows the error summary, focused, and stays accessible.
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page, page.get_by_role("button", name="Save and continue"))
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
@@ -70,12 +67,12 @@ def test_self_referral_on_a_phone(site_url, open_page, axe_check, save_screensho
         axe_check(page)
         save_screenshot(page, f"intake-{indication}-{step}-375")
         clicks += fill_step(page, step, data.get(step, {}))
-        page.get_by_role("button", name="Save and continue").click()
+        follow(page, page.get_by_role("button", name="Save and continue"))
         clicks += 1
         assert current_step(page) != step, page.locator("[data-error-summary]").inner_text()
     axe_check(page)
     save_screenshot(page, f"intake-{indication}-review-375")
-    page.get_by_role("button", name="Send my referral").click()
+    follow(page, page.get_by_role("button", name="Send my referral"))
     clicks += 1
 
     assert "Your referral has been sent" in page.content()
@@ -95,28 +92,44 @@ def test_back_button_keeps_answers_in_the_browser(site_url, open_page):
     page = open_page(375, 800)
     page.goto(f"{site_url}/refer/self/")
     fill_step(page, "about", data["about"])
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page, page.get_by_role("button", name="Save and continue"))
     page.get_by_label("Fibromyalgia").first.check()
     page.get_by_label("What treatments have you tried for it?").fill("Warm baths")
-    page.get_by_role("button", name="Back").click()
+    follow(page, page.get_by_role("button", name="Back"))
     assert current_step(page) == "about"
     assert page.get_by_label("First name").input_value() == "Avery"
-    page.get_by_role("button", name="Save and continue").click()
+    follow(page, page.get_by_role("button", name="Save and continue"))
     assert page.get_by_label("What treatments have you tried for it?").input_value() == "Warm baths"
     assert page.watch.problems() == []
 
 
 def test_warning_before_the_session_clears_the_answers(site_url, open_page, settings):
-    # A 4-second session stands in for the 2 idle hours: the warning shows halfway.
-    settings.SESSION_COOKIE_AGE = 4
+    # The page runs on Playwright's clock, so the real two idle hours pass only when the test moves
+    # them on: no short session, no race between a slow page load and a timer.
     page = open_page(375, 800)
+    page.clock.install()
     page.goto(f"{site_url}/refer/self/")
     warning = page.locator("#session-timeout")
-    assert warning.is_hidden()
-    warning.wait_for(state="visible", timeout=5000)
+    warn_ms = int(warning.get_attribute("data-warn-after")) * 1000
+    expire_ms = int(warning.get_attribute("data-expire-after")) * 1000
+    assert expire_ms == settings.SESSION_COOKIE_AGE * 1000 and warn_ms == expire_ms - 15 * 60 * 1000
+
+    page.clock.fast_forward(warn_ms - 1000)
+    assert warning.is_hidden()  # a second before the warning is due
+    page.clock.fast_forward(1000)
+    warning.wait_for(state="visible")
     assert "clear your answers soon" in warning.inner_text()
     assert page.evaluate("document.activeElement.hasAttribute('data-keepalive')")
     with page.expect_response(lambda r: r.url.endswith("/refer/keep-alive/") and r.status == 204):
         page.get_by_role("button", name="Keep my answers").click()
+    warning.wait_for(state="hidden")
+
+    # Keeping the answers starts the count again: no warning until a full interval has passed.
+    page.clock.fast_forward(warn_ms - 1000)
     assert warning.is_hidden()
+    page.clock.fast_forward(1000)
+    warning.wait_for(state="visible")
+    page.clock.fast_forward(expire_ms - warn_ms)
+    assert "has cleared your answers" in warning.inner_text()
+    assert page.get_by_role("button", name="Keep my answers").is_hidden()
     assert page.watch.problems() == []

@@ -3,6 +3,7 @@
 import pytest
 
 from referrals.models import Referral
+from tests.e2e.actions import follow
 from tests.intake_data import step_data
 from tests.referrals.provider_data import PDF, completion_token
 
@@ -54,7 +55,7 @@ def test_provider_referral_then_patient_completes_on_a_phone(site_url, open_page
     page = open_page(1280, 900, bypass_csp=True)
     page.goto(f"{site_url}/refer/clinician/")
     axe_check(page)
-    page.get_by_role("button", name="Send the referral").click()  # nothing filled in: the summary shows
+    follow(page, page.get_by_role("button", name="Send the referral"))  # nothing filled in: the summary shows
     assert page.locator("[data-error-summary]").is_visible()
     assert "Attach the referral letter" in page.locator("[data-error-summary]").inner_text()
     axe_check(page)
@@ -71,7 +72,7 @@ def test_provider_referral_then_patient_completes_on_a_phone(site_url, open_page
         files=[{"name": "letter.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
     save_screenshot(page, "provider-referral-filled-1280")
-    page.get_by_role("button", name="Send the referral").click()
+    follow(page, page.get_by_role("button", name="Send the referral"))
     assert "We have received your referral" in page.content(), page.locator("body").inner_text()[:2000]
     axe_check(page)
     save_screenshot(page, "provider-referral-confirmation-1280")
@@ -90,7 +91,7 @@ def test_provider_referral_then_patient_completes_on_a_phone(site_url, open_page
     axe_check(phone)
     save_screenshot(phone, "completion-birth-date-375")
     phone.get_by_label("Date of birth").fill("1975-06-15")
-    phone.get_by_role("button", name="Continue").click()
+    follow(phone, phone.get_by_role("button", name="Continue"))
     assert current_step(phone) == "about"
     assert phone.locator("[name='about-first_name']").input_value() == "Casey"
     assert phone.locator("[name='about-date_of_birth']").input_value() == "1975-06-15"
@@ -110,13 +111,13 @@ def test_provider_referral_then_patient_completes_on_a_phone(site_url, open_page
         save_screenshot(phone, f"completion-{step}-375")
         for field, value in data.get(step, {}).items():
             fill(phone, f"{step}-{field}", value)
-        phone.get_by_role("button", name="Save and continue").click()
+        follow(phone, phone.get_by_role("button", name="Save and continue"))
         assert current_step(phone) != step, phone.locator("[data-error-summary]").inner_text()
     assert "documents" in seen and "reason" in seen
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     axe_check(phone)
     save_screenshot(phone, "completion-review-375")
-    phone.get_by_role("button", name="Send my referral").click()
+    follow(phone, phone.get_by_role("button", name="Send my referral"))
     assert "Your referral has been sent" in phone.content()
     save_screenshot(phone, "completion-confirmation-375")
     assert not page.watch.problems() and not phone.watch.problems()

@@ -155,7 +155,8 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(site_url, open_
 def test_mobile_menu_opens_with_the_keyboard_and_its_links_are_reachable(
     site_url, open_page, save_screenshot
 ):
-    page = open_page(375, 740)
+    # The one test with motion on: the menu's opening transition runs, and the test waits for its end.
+    page = open_page(375, 740, reduced_motion="no-preference")
     page.goto(site_url + "/")
     toggler = page.get_by_role("button", name="Menu")
     menu_links = page.locator("#main-nav a")

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals import notifications
 from referrals.models import Notification, Referral
@@ -226,7 +227,7 @@ class DoubleSubmitTests:
                 identity={"first_name": "x", "last_name": "y", "date_of_birth": referral.date_of_birth},
                 answers=workflow.core_answers(referral.answers),
                 details={},
-                today=referral.submitted_at.date(),
+                today=timezone.localdate(referral.submitted_at),  # the clinic's day, as the app uses
                 questionnaire_version="x",
             )
         assert type(raised.value).__name__ == "DuplicateSubmissionError"
