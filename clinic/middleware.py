@@ -1,6 +1,12 @@
 """Project middleware: headers Django does not set itself, request limits, database outages, honeypot."""
 
+import time
+
 from django.conf import settings
+
+# Session key (Unix seconds) of the last time a session's expiry was pushed back.
+TOUCHED_AT = "touched_at"
+TOUCH_EVERY_SECONDS = 60
 
 
 class SecurityHeadersMiddleware:
@@ -82,3 +88,31 @@ class HoneypotMiddleware:
 
             return render(request, "errors/honeypot.html", status=400)
         return None
+
+
+class SessionTouchMiddleware:
+    """Slide a session's idle expiry at most once a minute, instead of saving it on every request.
+
+    Replaces SESSION_SAVE_EVERY_REQUEST (a session write per page view, reads included). A session
+    that changed is saved anyway (with a fresh expiry); one that did not is saved only when its
+    last push is a minute old, so a patient's 2 idle hours end at most a minute early. Staff
+    sessions are kept by StaffSessionTimeoutMiddleware ("last seen", the same minute). Empty
+    sessions (visitors who started nothing) are never created. Goes right after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or not session.session_key or response.status_code >= 500:
+            return response
+        from referrals.staff_auth import LAST_SEEN_AT
+
+        if session.is_empty() or LAST_SEEN_AT in session:
+            return response
+        now = int(time.time())
+        if now - session.get(TOUCHED_AT, 0) >= TOUCH_EVERY_SECONDS:
+            session[TOUCHED_AT] = now
+        return response

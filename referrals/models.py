@@ -6,7 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Right
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud
 
@@ -154,6 +155,19 @@ class ProviderReferrer(models.Model):
         return f"{self.name}, {self.credentials}"
 
 
+def phone_digits(expression="phone"):
+    """The phone as its digits only ("(555) 010-0199" -> "5550100199"), in SQL (portable REPLACE)."""
+    digits = F(expression)
+    for char in ("(", ")", " ", "-", ".", "+"):
+        digits = Replace(digits, Value(char), Value(""))
+    return digits
+
+
+def phone_tail():
+    """The last seven digits of the phone: what staff search a phone number by (indexed)."""
+    return Right(phone_digits(), 7)
+
+
 class Referral(models.Model):
     class Status(models.TextChoices):
         AWAITING_PATIENT = "awaiting_patient", "Awaiting patient"
@@ -240,7 +254,27 @@ class Referral(models.Model):
             ("review_referral", "Can work the referral queue"),
             ("sign_clearance", "Can resolve findings, clear and decline referrals"),
         ]
-        indexes = [models.Index(fields=["last_name", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["last_name", "date_of_birth"]),
+            # The queue's order (ReferralAdmin.ordering), and the same for the open queue alone.
+            models.Index(fields=["-urgent_safety", "created_at", "id"], name="referral_queue_order"),
+            models.Index(
+                fields=["-urgent_safety", "created_at", "id"],
+                name="referral_open_queue_order",
+                condition=Q(
+                    status__in=["awaiting_patient", "submitted", "in_review", "needs_info", "cleared"]
+                ),
+            ),
+            # Searches: a date of birth exactly, a phone by its last seven digits.
+            models.Index(fields=["date_of_birth"], name="referral_birth_date"),
+            models.Index(phone_tail(), name="referral_phone_tail"),
+            # Retention: closed referrals not yet purged, by when they closed.
+            models.Index(
+                fields=["status_changed_at"],
+                name="referral_purge_due",
+                condition=Q(purged_at__isnull=True, status__in=["scheduled", "not_eligible", "withdrawn"]),
+            ),
+        ]
 
     def __str__(self):
         return self.reference
@@ -394,6 +428,14 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The sender's idle round reads only this (small) index: rows still to send, by due time.
+            models.Index(
+                fields=["next_attempt_at", "created_at", "id"],
+                name="notification_pending",
+                condition=Q(status__in=["queued", "failed"]),
+            )
+        ]
 
     def __str__(self):
         return f"{self.template} to {self.audience}"
