@@ -80,6 +80,10 @@ def main() -> None:
         return worker(args)
 
     results = {}
+    # gunicorn serves the production static manifest (the export is also measured through it).
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=bench_env("x"), check=True
+    )
     for size in [int(s) for s in args.sizes.split(",")]:
         name = f"{args.db_prefix}{size}"
         build = True
@@ -94,6 +98,12 @@ def main() -> None:
             psql(f"CREATE DATABASE {name}")
             started = time.monotonic()
             subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=bench_env(name), check=True)
+            subprocess.run(
+                [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=ROOT,
+                env=bench_env(name),
+                check=True,
+            )
             print(f"[{size}] migrated in {time.monotonic() - started:.1f} s", file=sys.stderr)
         else:
             # A kept database: bring it to the current migrations (new indexes) first.
@@ -443,6 +453,8 @@ def measure(size: int, repeat: int, extra: dict) -> dict:
     extra["peak_rss_before_export_mb"] = before // 1024
     extra["peak_rss_after_export_mb"] = after // 1024
 
+    extra.update(gunicorn_export(client))
+
     Notification.objects.filter(status=Notification.SendStatus.QUEUED).update(
         status=Notification.SendStatus.SENT, sent_at=timezone.now()
     )
@@ -476,6 +488,59 @@ def measure(size: int, repeat: int, extra: dict) -> dict:
             f"{counts.referrals} referrals in {time.perf_counter() - started:.1f} s"
         )
     return rows
+
+
+def gunicorn_export(client) -> dict:
+    """All rows through gunicorn with the project's gunicorn.conf.py (one sync worker, 30 s timeout):
+    how long the download takes and the worker's peak resident memory (VmHWM)."""
+    import socket
+
+    import httpx
+    from django.conf import settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1"],
+        cwd=ROOT,
+        env=os.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/robots.txt", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        worker_pid = children[0]
+        headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}", "X-Forwarded-Proto": "https"}
+        started = time.monotonic()
+        size = lines = 0
+        with httpx.stream(
+            "GET", base + reverse_export() + "?queue=all", headers=headers, timeout=120
+        ) as response:
+            status = response.status_code
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+        elapsed = time.monotonic() - started
+        status_file = Path(f"/proc/{worker_pid}/status").read_text()
+        peak = next(line.split()[1] for line in status_file.splitlines() if line.startswith("VmHWM"))
+        alive = Path(f"/proc/{worker_pid}").exists()
+        return {
+            "gunicorn_export": f"HTTP {status}, {lines - 1} rows, {size / 1e6:.1f} MB in {elapsed:.1f} s; "
+            f"worker peak RSS {int(peak) // 1024} MB; same worker after: {alive}"
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def reverse_export() -> str:

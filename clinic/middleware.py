@@ -116,3 +116,63 @@ class SessionTouchMiddleware:
         if now - session.get(TOUCHED_AT, 0) >= TOUCH_EVERY_SECONDS:
             session[TOUCHED_AT] = now
         return response
+
+
+INFO_PAGE_CACHE_SECONDS = 300
+
+
+def info_page_cache_key(path: str) -> str:
+    return f"clinic:info-page:{path}"
+
+
+def forget_info_pages() -> None:
+    """Drop every cached information page (a clinic admin saved the screening policy)."""
+    from django.core.cache import cache
+
+    from clinic.pages import info_page_paths
+
+    cache.delete_many([info_page_cache_key(path) for path in info_page_paths()])
+
+
+class InfoPageCacheMiddleware:
+    """Serve the public information pages from the cache, past the rest of the middleware.
+
+    They are the same for every visitor: no session, no form token, no personal data. The first
+    GET renders through the whole stack (so the cached response carries the CSP, frame and
+    permissions headers) and is kept only when it sets no cookie; later GETs of the same path,
+    without a query string or a session cookie, get that response straight from the cache. A
+    patient with a session (an intake in progress) always goes through the full stack. Entries
+    last INFO_PAGE_CACHE_SECONDS (a deploy's new wording shows within that time) and are dropped
+    when the screening policy is saved (`forget_info_pages`), since pages may quote its values.
+    Goes right after SecurityMiddleware and WhiteNoise (the HTTPS redirect still applies).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._cacheable(request):
+            return self.get_response(request)
+        from django.core.cache import cache
+
+        key = info_page_cache_key(request.path)
+        response = cache.get(key)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            cache.set(key, response, INFO_PAGE_CACHE_SECONDS)
+        return response
+
+    @staticmethod
+    def _cacheable(request) -> bool:
+        from clinic.pages import info_page_paths
+
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and request.path in info_page_paths()
+        )

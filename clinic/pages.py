@@ -1,8 +1,9 @@
 """The public information section: one registry of pages, their titles and descriptions."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import path
+from django.urls import path, reverse
 from django.views.generic import TemplateView
 
 
@@ -153,6 +154,12 @@ class InfoPageView(TemplateView):
         context["page"] = self.page
         context["guide_pages"] = GUIDE_PAGES
         return context
+
+
+@lru_cache(maxsize=1)
+def info_page_paths() -> frozenset[str]:
+    """The information pages' paths (clinic.middleware.InfoPageCacheMiddleware caches these)."""
+    return frozenset(reverse(page.url_name) for page in PAGES)
 
 
 def urlpatterns_for_pages():

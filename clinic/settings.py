@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Information pages from the cache, past everything below (they are the same for everyone).
+    "clinic.middleware.InfoPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.RequestSizeLimitMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",

@@ -108,6 +108,13 @@ class ScreeningPolicyAdmin(VersionedAdmin):
     list_select_related = ["created_by"]
     readonly_fields = ["created_at", "created_by"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Information pages may quote policy values (the ECG age, the BMI limit): render them anew.
+        from clinic.middleware import forget_info_pages
+
+        forget_info_pages()
+
     @admin.display(description="Current", boolean=True)
     def is_current(self, obj):
         current = getattr(self, "_current_pk", None)
