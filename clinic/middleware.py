@@ -40,8 +40,33 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             from clinic.views import request_too_large
 
-            return request_too_large(request)
-        return self.get_response(request)
+            response = request_too_large(request)
+        else:
+            response = self.get_response(request)
+        if response.status_code == 413:
+            drain_body(request, length)
+        return response
+
+
+# Read and discard at most this much of a refused body (the proxy in front refuses larger ones).
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+
+def drain_body(request, length: int) -> None:
+    """Read what is left of a body the app refused, so the client reads our 413 page.
+
+    A server that answers and closes while request bytes are still arriving makes the client's
+    kernel report a reset (the browser shows a broken connection, not the page). Behind nginx
+    (docs/deploy.md) the proxy has buffered the body already and this reads from its socket.
+    """
+    stream = getattr(request, "_stream", None)
+    if stream is None or length > DRAIN_MAX_BYTES:
+        return
+    try:
+        while stream.read(64 * 1024):
+            pass
+    except OSError:  # the client went away meanwhile
+        pass
 
 
 class DatabaseUnavailableMiddleware:
