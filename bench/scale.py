@@ -401,7 +401,12 @@ def measure(size: int, repeat: int, extra: dict) -> dict:
 
     # A referral in the queue (newest open clone), and one deep in the closed history.
     target = Referral.objects.filter(status=Referral.Status.IN_REVIEW).order_by("-pk").first()
-    old = Referral.objects.exclude(status__in=Referral.OPEN_STATUSES).order_by("pk")[size // 2 :][:1].get()
+    old = (
+        Referral.objects.exclude(status__in=Referral.OPEN_STATUSES)
+        .filter(purged_at__isnull=True)
+        .order_by("pk")[size // 2 :][:1]
+        .get()
+    )
 
     def found(reference):
         def check(response):
@@ -488,12 +493,6 @@ def measure(size: int, repeat: int, extra: dict) -> dict:
             elapsed = time.perf_counter() - started
             rows["purge: batched (rate /s)"] = {"ms": round(half / elapsed, 1), "queries": len(queries)}
             extra["purge_batched"] = f"{half} referrals in {elapsed:.2f} s"
-    if half and getattr(retention, "purge_referrals", None):
-        started = time.perf_counter()
-        counts = retention.purge(now=now)
-        extra["purge_everything_due"] = (
-            f"{counts.referrals} referrals in {time.perf_counter() - started:.1f} s"
-        )
     return rows
 
 

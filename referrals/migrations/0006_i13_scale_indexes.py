@@ -43,11 +43,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(fields=['-urgent_safety', 'created_at', 'id'], name='referral_queue_order'),
+            index=models.Index(fields=['-urgent_safety', 'created_at', 'id', 'status', 'submitted_at', 'source', 'indication', 'assignee', 'asq_acute', 'has_absolute', 'has_relative', 'possible_duplicate'], name='referral_queue_order'),
         ),
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(condition=models.Q(('status__in', ['awaiting_patient', 'submitted', 'in_review', 'needs_info', 'cleared'])), fields=['-urgent_safety', 'created_at', 'id'], name='referral_open_queue_order'),
+            index=models.Index(condition=models.Q(('status__in', ['awaiting_patient', 'submitted', 'in_review', 'needs_info', 'cleared'])), fields=['-urgent_safety', 'created_at', 'id', 'status', 'submitted_at', 'source', 'indication', 'assignee', 'asq_acute', 'has_absolute', 'has_relative', 'possible_duplicate'], name='referral_open_queue_order'),
         ),
         migrations.AddIndex(
             model_name='referral',
