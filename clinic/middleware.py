@@ -144,18 +144,24 @@ class SessionTouchMiddleware:
 
 
 INFO_PAGE_CACHE_SECONDS = 300
+# Each process also keeps the pages it served for this long, sparing the shared cache's round trip.
+_local_pages: dict[str, tuple[float, tuple]] = {}
 
 
 def info_page_cache_key(path: str) -> str:
-    return f"clinic:info-page:{path}"
+    return f"clinic:info-page:v2:{path}"
 
 
 def forget_info_pages() -> None:
-    """Drop every cached information page (a clinic admin saved the screening policy)."""
+    """Drop every cached information page (a clinic admin saved the screening policy).
+
+    This process forgets at once; other processes within INFO_PAGE_LOCAL_SECONDS.
+    """
     from django.core.cache import cache
 
     from clinic.pages import info_page_paths
 
+    _local_pages.clear()
     cache.delete_many([info_page_cache_key(path) for path in info_page_paths()])
 
 
@@ -167,8 +173,9 @@ class InfoPageCacheMiddleware:
     permissions headers) and is kept only when it sets no cookie; later GETs of the same path,
     without a query string or a session cookie, get that response straight from the cache. A
     patient with a session (an intake in progress) always goes through the full stack. Entries
-    last INFO_PAGE_CACHE_SECONDS (a deploy's new wording shows within that time) and are dropped
-    when the screening policy is saved (`forget_info_pages`), since pages may quote its values.
+    last INFO_PAGE_CACHE_SECONDS in the shared cache (a deploy's new wording shows within that
+    time) and INFO_PAGE_LOCAL_SECONDS in each process, and are dropped when the screening policy
+    is saved (`forget_info_pages`), since pages may quote its values.
     Goes right after SecurityMiddleware and WhiteNoise (the HTTPS redirect still applies).
     """
 
@@ -180,16 +187,35 @@ class InfoPageCacheMiddleware:
             return self.get_response(request)
         from django.core.cache import cache
 
+        now = time.monotonic()
+        local = _local_pages.get(request.path)
+        if local is not None and local[0] > now:
+            return self._response(local[1])
         key = info_page_cache_key(request.path)
-        response = cache.get(key)
-        if response is not None:
-            return response
-        response = self.get_response(request)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
+        stored = cache.get(key)
+        if not (isinstance(stored, tuple) and len(stored) == 3):  # missing, or an older format
+            stored = None
+        if stored is None:
+            response = self.get_response(request)
+            if response.status_code != 200 or response.cookies or response.streaming:
+                return response
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(key, response, INFO_PAGE_CACHE_SECONDS)
+            stored = (response.status_code, list(response.items()), response.content)
+            cache.set(key, stored, INFO_PAGE_CACHE_SECONDS)
+        else:
+            response = self._response(stored)
+        seconds = getattr(settings, "INFO_PAGE_LOCAL_SECONDS", 5)
+        if seconds:
+            _local_pages[request.path] = (now + seconds, stored)
         return response
+
+    @staticmethod
+    def _response(stored):
+        from django.http import HttpResponse
+
+        status, headers, content = stored
+        return HttpResponse(content, status=status, headers=dict(headers))
 
     @staticmethod
     def _cacheable(request) -> bool:

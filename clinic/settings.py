@@ -324,6 +324,8 @@ URGENT_TARGET_BUSINESS_DAYS = env_int("URGENT_TARGET_BUSINESS_DAYS", 0)  # same 
 ROUTINE_TARGET_BUSINESS_DAYS = env_int("ROUTINE_TARGET_BUSINESS_DAYS", 3)
 COMPLETION_LINK_DAYS = env_int("COMPLETION_LINK_DAYS", 14)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
+# Information pages kept in each process's memory (seconds) on top of the shared cache.
+INFO_PAGE_LOCAL_SECONDS = env_int("INFO_PAGE_LOCAL_SECONDS", 5)
 # Rate limits per client: "count/period seconds". Raised only for load runs (docs/reliability.md).
 RATE_LIMITS = {
     "submit": env_str("RATE_LIMIT_SUBMIT", "5/3600"),

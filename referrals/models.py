@@ -275,6 +275,12 @@ class Referral(models.Model):
                     status__in=["awaiting_patient", "submitted", "in_review", "needs_info", "cleared"]
                 ),
             ),
+            # The "provider and patient differ" flag: few rows, kept apart (a JSON column).
+            models.Index(
+                fields=["-urgent_safety", "created_at", "id", "status"],
+                name="referral_differences",
+                condition=~Q(differences=[]),
+            ),
             # Searches: a date of birth exactly, a phone by its last seven digits.
             models.Index(fields=["date_of_birth"], name="referral_birth_date"),
             models.Index(phone_tail(), name="referral_phone_tail"),

@@ -84,3 +84,22 @@ def test_other_pages_are_never_cached(client):
     assert cache.get(info_page_cache_key("/refer/self/about/")) is None
     Client().get("/faq/")
     assert cache.get(info_page_cache_key("/faq/")) is not None
+
+
+def test_each_process_keeps_pages_a_few_seconds(settings, renders):
+    from django.core.cache import cache
+
+    from clinic import middleware
+
+    settings.INFO_PAGE_LOCAL_SECONDS = 5
+    middleware._local_pages.clear()
+    try:
+        Client().get("/faq/")
+        cache.clear()  # the shared cache lost it; this process still answers from memory
+        assert Client().get("/faq/").status_code == 200
+        assert renders == ["faq"]
+        middleware.forget_info_pages()  # a policy save forgets in this process at once
+        Client().get("/faq/")
+        assert renders == ["faq", "faq"]
+    finally:
+        middleware._local_pages.clear()

@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='referral',
+            index=models.Index(condition=models.Q(('differences', []), _negated=True), fields=['-urgent_safety', 'created_at', 'id', 'status'], name='referral_differences'),
+        ),
+        migrations.AddIndex(
+            model_name='referral',
             index=models.Index(fields=['date_of_birth'], name='referral_birth_date'),
         ),
         migrations.AddIndex(
