@@ -1,6 +1,12 @@
 """Project middleware: headers Django does not set itself, request limits, database outages, honeypot."""
 
+import time
+
 from django.conf import settings
+
+# Session key (Unix seconds) of the last time a session's expiry was pushed back.
+TOUCHED_AT = "touched_at"
+TOUCH_EVERY_SECONDS = 60
 
 
 class SecurityHeadersMiddleware:
@@ -34,8 +40,33 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             from clinic.views import request_too_large
 
-            return request_too_large(request)
-        return self.get_response(request)
+            response = request_too_large(request)
+        else:
+            response = self.get_response(request)
+        if response.status_code == 413:
+            drain_body(request, length)
+        return response
+
+
+# Read and discard at most this much of a refused body (the proxy in front refuses larger ones).
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+
+
+def drain_body(request, length: int) -> None:
+    """Read what is left of a body the app refused, so the client reads our 413 page.
+
+    A server that answers and closes while request bytes are still arriving makes the client's
+    kernel report a reset (the browser shows a broken connection, not the page). Behind nginx
+    (docs/deploy.md) the proxy has buffered the body already and this reads from its socket.
+    """
+    stream = getattr(request, "_stream", None)
+    if stream is None or length > DRAIN_MAX_BYTES:
+        return
+    try:
+        while stream.read(64 * 1024):
+            pass
+    except OSError:  # the client went away meanwhile
+        pass
 
 
 class DatabaseUnavailableMiddleware:
@@ -82,3 +113,117 @@ class HoneypotMiddleware:
 
             return render(request, "errors/honeypot.html", status=400)
         return None
+
+
+class SessionTouchMiddleware:
+    """Slide a session's idle expiry at most once a minute, instead of saving it on every request.
+
+    Replaces SESSION_SAVE_EVERY_REQUEST (a session write per page view, reads included). A session
+    that changed is saved anyway (with a fresh expiry); one that did not is saved only when its
+    last push is a minute old, so a patient's 2 idle hours end at most a minute early. Staff
+    sessions are kept by StaffSessionTimeoutMiddleware ("last seen", the same minute). Empty
+    sessions (visitors who started nothing) are never created. Goes right after SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or not session.session_key or response.status_code >= 500:
+            return response
+        from referrals.staff_auth import LAST_SEEN_AT
+
+        if session.is_empty() or LAST_SEEN_AT in session:
+            return response
+        now = int(time.time())
+        if now - session.get(TOUCHED_AT, 0) >= TOUCH_EVERY_SECONDS:
+            session[TOUCHED_AT] = now
+        return response
+
+
+INFO_PAGE_CACHE_SECONDS = 300
+# Each process also keeps the pages it served for this long, sparing the shared cache's round trip.
+_local_pages: dict[str, tuple[float, tuple]] = {}
+
+
+def info_page_cache_key(path: str) -> str:
+    return f"clinic:info-page:v2:{path}"
+
+
+def forget_info_pages() -> None:
+    """Drop every cached information page (a clinic admin saved the screening policy).
+
+    This process forgets at once; other processes within INFO_PAGE_LOCAL_SECONDS.
+    """
+    from django.core.cache import cache
+
+    from clinic.pages import info_page_paths
+
+    _local_pages.clear()
+    cache.delete_many([info_page_cache_key(path) for path in info_page_paths()])
+
+
+class InfoPageCacheMiddleware:
+    """Serve the public information pages from the cache, past the rest of the middleware.
+
+    They are the same for every visitor: no session, no form token, no personal data. The first
+    GET renders through the whole stack (so the cached response carries the CSP, frame and
+    permissions headers) and is kept only when it sets no cookie; later GETs of the same path,
+    without a query string or a session cookie, get that response straight from the cache. A
+    patient with a session (an intake in progress) always goes through the full stack. Entries
+    last INFO_PAGE_CACHE_SECONDS in the shared cache (a deploy's new wording shows within that
+    time) and INFO_PAGE_LOCAL_SECONDS in each process, and are dropped when the screening policy
+    is saved (`forget_info_pages`), since pages may quote its values.
+    Goes right after SecurityMiddleware and WhiteNoise (the HTTPS redirect still applies).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._cacheable(request):
+            return self.get_response(request)
+        from django.core.cache import cache
+
+        now = time.monotonic()
+        local = _local_pages.get(request.path)
+        if local is not None and local[0] > now:
+            return self._response(local[1])
+        key = info_page_cache_key(request.path)
+        stored = cache.get(key)
+        if not (isinstance(stored, tuple) and len(stored) == 3):  # missing, or an older format
+            stored = None
+        if stored is None:
+            response = self.get_response(request)
+            if response.status_code != 200 or response.cookies or response.streaming:
+                return response
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            stored = (response.status_code, list(response.items()), response.content)
+            cache.set(key, stored, INFO_PAGE_CACHE_SECONDS)
+        else:
+            response = self._response(stored)
+        seconds = getattr(settings, "INFO_PAGE_LOCAL_SECONDS", 5)
+        if seconds:
+            _local_pages[request.path] = (now + seconds, stored)
+        return response
+
+    @staticmethod
+    def _response(stored):
+        from django.http import HttpResponse
+
+        status, headers, content = stored
+        return HttpResponse(content, status=status, headers=dict(headers))
+
+    @staticmethod
+    def _cacheable(request) -> bool:
+        from clinic.pages import info_page_paths
+
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.META.get("QUERY_STRING")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and request.path in info_page_paths()
+        )

@@ -1,8 +1,9 @@
 """The public information section: one registry of pages, their titles and descriptions."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
@@ -194,6 +195,12 @@ class InfoPageView(TemplateView):
         if self.page.slug == "sources":
             context["cited_pages"] = [p for p in PAGES if p.in_guide or p.slug == "for-clinicians"]
         return context
+
+
+@lru_cache(maxsize=1)
+def info_page_paths() -> frozenset[str]:
+    """The information pages' paths (clinic.middleware.InfoPageCacheMiddleware caches these)."""
+    return frozenset(reverse(page.url_name) for page in PAGES)
 
 
 def urlpatterns_for_pages():

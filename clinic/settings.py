@@ -103,10 +103,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Information pages from the cache, past everything below (they are the same for everyone).
+    "clinic.middleware.InfoPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "clinic.middleware.RequestSizeLimitMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "clinic.middleware.SessionTouchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "clinic.middleware.HoneypotMiddleware",
@@ -161,7 +164,8 @@ else:
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("PATIENT_SESSION_IDLE_SECONDS", 2 * 60 * 60)
 STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: clinic.middleware.SessionTouchMiddleware slides the expiry once a minute.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -386,6 +390,8 @@ URGENT_TARGET_BUSINESS_DAYS = env_int("URGENT_TARGET_BUSINESS_DAYS", 0)  # same 
 ROUTINE_TARGET_BUSINESS_DAYS = env_int("ROUTINE_TARGET_BUSINESS_DAYS", 3)
 COMPLETION_LINK_DAYS = env_int("COMPLETION_LINK_DAYS", 14)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
+# Information pages kept in each process's memory (seconds) on top of the shared cache.
+INFO_PAGE_LOCAL_SECONDS = env_int("INFO_PAGE_LOCAL_SECONDS", 5)
 # Rate limits per client: "count/period seconds". Raised only for load runs (docs/reliability.md).
 RATE_LIMITS = {
     "submit": env_str("RATE_LIMIT_SUBMIT", "5/3600"),

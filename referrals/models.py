@@ -7,7 +7,8 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Right
 
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read aloud
 
@@ -161,6 +162,27 @@ class ProviderReferrer(models.Model):
         return f"{self.name}, {self.credentials}"
 
 
+def phone_digits(expression="phone"):
+    """The phone as its digits only ("(555) 010-0199" -> "5550100199"), in SQL (portable REPLACE)."""
+    digits = F(expression)
+    for char in ("(", ")", " ", "-", ".", "+"):
+        digits = Replace(digits, Value(char), Value(""))
+    return digits
+
+
+def phone_tail():
+    """The last seven digits of the phone: what staff search a phone number by (indexed)."""
+    return Right(phone_digits(), 7)
+
+
+# The queue's ordering, then the columns its filters read (QueueFilter, FlagFilter, OverdueFilter,
+# AssigneeFilter, "status", "source", IndicationFilter).
+QUEUE_INDEX_FIELDS = [
+    "-urgent_safety", "created_at", "id", "status", "submitted_at", "source", "indication", "assignee",
+    "asq_acute", "has_absolute", "has_relative", "possible_duplicate",
+]  # fmt: skip
+
+
 class Referral(models.Model):
     class Status(models.TextChoices):
         AWAITING_PATIENT = "awaiting_patient", "Awaiting patient"
@@ -272,7 +294,35 @@ class Referral(models.Model):
             ("sign_clearance", "Can resolve findings, clear and decline referrals"),
             ("enter_referral", "Can enter a referral received by phone, fax or mail"),
         ]
-        indexes = [models.Index(fields=["last_name", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["last_name", "date_of_birth"]),
+            # The queue's order (ReferralAdmin.ordering), and the same for the open queue alone,
+            # followed by every column a queue filter reads: a filtered page and its count are
+            # answered from the index alone (index-only scans), never from the table's rows.
+            models.Index(fields=QUEUE_INDEX_FIELDS, name="referral_queue_order"),
+            models.Index(
+                fields=QUEUE_INDEX_FIELDS,
+                name="referral_open_queue_order",
+                condition=Q(
+                    status__in=["awaiting_patient", "submitted", "in_review", "needs_info", "cleared"]
+                ),
+            ),
+            # The "provider and patient differ" flag: few rows, kept apart (a JSON column).
+            models.Index(
+                fields=["-urgent_safety", "created_at", "id", "status"],
+                name="referral_differences",
+                condition=~Q(differences=[]),
+            ),
+            # Searches: a date of birth exactly, a phone by its last seven digits.
+            models.Index(fields=["date_of_birth"], name="referral_birth_date"),
+            models.Index(phone_tail(), name="referral_phone_tail"),
+            # Retention: closed referrals not yet purged, by when they closed.
+            models.Index(
+                fields=["status_changed_at"],
+                name="referral_purge_due",
+                condition=Q(purged_at__isnull=True, status__in=["scheduled", "not_eligible", "withdrawn"]),
+            ),
+        ]
 
     def __str__(self):
         return self.reference
@@ -284,9 +334,13 @@ class Referral(models.Model):
     @property
     def source_label(self) -> str:
         """The source as staff read it, e.g. "Provider referral (received by fax)"."""
-        label = self.get_source_display()
-        if self.intake_channel and self.intake_channel != self.Channel.ONLINE:
-            label = f"{label} ({self.get_intake_channel_display()})"
+        return self.label_source(self.source, self.intake_channel)
+
+    @classmethod
+    def label_source(cls, source: str, channel: str) -> str:
+        label = cls.Source(source).label if source in cls.Source.values else source
+        if channel and channel != cls.Channel.ONLINE and channel in cls.Channel.values:
+            label = f"{label} ({cls.Channel(channel).label})"
         return label
 
     @property
@@ -459,6 +513,14 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The sender's idle round reads only this (small) index: rows still to send, by due time.
+            models.Index(
+                fields=["next_attempt_at", "created_at", "id"],
+                name="notification_pending",
+                condition=Q(status__in=["queued", "failed"]),
+            )
+        ]
 
     def __str__(self):
         return f"{self.template} to {self.audience}"

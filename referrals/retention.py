@@ -13,10 +13,12 @@ becomes the sentinel 1900-01-01 (PURGED_BIRTH_DATE), which no real patient of th
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from referrals.models import (
@@ -82,49 +84,87 @@ def delete_documents(documents) -> int:
     return count
 
 
+# Closed referrals purged per transaction: a fixed number of queries each, whatever the batch holds.
+PURGE_BATCH = 500
+
+
 def closed_referrals_due(now):
+    """Closed, not yet purged, closed before the retention period (the referral_purge_due index)."""
     cutoff = now - timedelta(days=settings.RETENTION_DAYS)
     return Referral.objects.filter(
         status__in=CLOSED_STATUSES,
         purged_at__isnull=True,
         status_changed_at__lt=cutoff,
-    ).order_by("pk")
+    ).order_by("status_changed_at", "pk")
+
+
+def purged_identity(now) -> dict:
+    """What a purged referral's own columns become."""
+    return {
+        "first_name": PURGED_NAME,
+        "last_name": PURGED_NAME,
+        "date_of_birth": PURGED_BIRTH_DATE,
+        "email": "",
+        "phone": "",
+        "answers": {},
+        "details": {},
+        "provider_details": {},
+        "differences": [],
+        "scores": {},
+        "staff_notes": "",
+        "decision_reason": "",
+        "clearance_snapshot": {},
+        "completion_token_hash": "",
+        "purged_at": now,
+    }
 
 
 @transaction.atomic
-def purge_referral(referral: Referral, *, now) -> int:
-    """Remove the PHI of one closed referral; returns how many documents went with it."""
-    documents = delete_documents(Document.objects.filter(referral=referral))
-    updated = Referral.objects.filter(pk=referral.pk, purged_at__isnull=True).update(
-        first_name=PURGED_NAME,
-        last_name=PURGED_NAME,
-        date_of_birth=PURGED_BIRTH_DATE,
-        email="",
-        phone="",
-        answers={},
-        details={},
-        provider_details={},
-        differences=[],
-        scores={},
-        staff_notes="",
-        decision_reason="",
-        clearance_snapshot={},
-        completion_token_hash="",
-        purged_at=now,
+def _purge_batch(pks: list[int], *, now) -> tuple[int, int]:
+    """Purge these referrals (those not purged yet): about ten queries, however many there are."""
+    pks = list(
+        Referral.objects.select_for_update()
+        .filter(pk__in=pks, purged_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if not updated:
-        return documents
-    Finding.objects.filter(referral=referral).update(reason="", resolution_note="")
-    ClearanceItem.objects.filter(referral=referral).update(note="")
-    ClearanceItem.objects.filter(referral=referral).exclude(reason="").update(reason=PURGED_REASON)
-    ReferralEvent.objects.filter(referral=referral).update(message="", data={})
-    InfoRequest.objects.filter(referral=referral).update(message="", response={})
+    if not pks:
+        return 0, 0
+    documents = delete_documents(Document.objects.filter(referral_id__in=pks))
+    Referral.objects.filter(pk__in=pks).update(**purged_identity(now))
+    Finding.objects.filter(referral_id__in=pks).update(reason="", resolution_note="")
+    ClearanceItem.objects.filter(referral_id__in=pks).update(note="")
+    ClearanceItem.objects.filter(referral_id__in=pks).exclude(reason="").update(reason=PURGED_REASON)
+    ReferralEvent.objects.filter(referral_id__in=pks).update(message="", data={})
+    InfoRequest.objects.filter(referral_id__in=pks).update(message="", response={})
     unsent = [Notification.SendStatus.QUEUED, Notification.SendStatus.FAILED]
-    Notification.objects.filter(referral=referral, status__in=unsent).update(
+    Notification.objects.filter(referral_id__in=pks, status__in=unsent).update(
         status=Notification.SendStatus.GAVE_UP
     )
-    Notification.objects.filter(referral=referral).update(recipient="", context={}, last_error="")
-    return documents
+    Notification.objects.filter(referral_id__in=pks).update(recipient="", context={}, last_error="")
+    return len(pks), documents
+
+
+def purge_referrals(referrals, *, now, batch_size: int | None = None) -> tuple[int, int]:
+    """Purge the PHI of these closed referrals in batches; returns (referrals, documents) purged.
+
+    Memory holds one batch of primary keys at a time; each batch is its own transaction.
+    """
+    batch_size = batch_size or PURGE_BATCH
+    if isinstance(referrals, QuerySet):
+        keys = referrals.values_list("pk", flat=True).iterator(chunk_size=batch_size)
+    else:
+        keys = (referral.pk for referral in referrals)
+    purged = documents = 0
+    while batch := list(islice(keys, batch_size)):
+        done = _purge_batch(batch, now=now)
+        purged, documents = purged + done[0], documents + done[1]
+    return purged, documents
+
+
+def purge_referral(referral: Referral, *, now) -> int:
+    """Remove the PHI of one closed referral; returns how many documents went with it."""
+    return _purge_batch([referral.pk], now=now)[1]
 
 
 def purge(*, now=None, dry_run: bool = False) -> PurgeCounts:
@@ -140,7 +180,15 @@ def purge(*, now=None, dry_run: bool = False) -> PurgeCounts:
         counts.referrals = due.count()
         counts.documents = Document.objects.filter(referral__in=due).count()
         return counts
-    for referral in due.iterator(chunk_size=200):
-        counts.documents += purge_referral(referral, now=now)
-        counts.referrals += 1
+    # Batch after batch of the oldest due: a purged referral leaves `due`, so each round reads the
+    # next keys from the index (no list of every due referral is ever held).
+    while True:
+        pks = list(due.values_list("pk", flat=True)[:PURGE_BATCH])
+        if not pks:
+            break
+        referrals, documents = _purge_batch(pks, now=now)
+        counts.referrals += referrals
+        counts.documents += documents
+        if not referrals:  # another purge took them meanwhile; never spin
+            break
     return counts

@@ -25,6 +25,8 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 # Session keys (Unix seconds) for the staff timeouts.
 SIGNED_IN_AT = "staff_signed_in_at"
 LAST_SEEN_AT = "staff_last_seen_at"
+# "Last seen" is rewritten at most this often (each write is a session save).
+LAST_SEEN_EVERY_SECONDS = 60
 
 SIGN_IN_ERROR = (
     "The username, password or authenticator code is not right, or this account cannot use the staff "
@@ -248,7 +250,9 @@ class StaffSessionTimeoutMiddleware:
                     hours = settings.STAFF_SESSION_MAX_SECONDS // 3600
                     reason = f"because staff sessions last at most {hours} hours"
                 messages.info(request, f"You were signed out {reason}. Please sign in again.")
-            else:
+            elif now - last_seen_at >= LAST_SEEN_EVERY_SECONDS or SIGNED_IN_AT not in session:
+                # Written at most once a minute, so most requests save no session at all; the
+                # idle limit counts from the last write (at most a minute early, never late).
                 session[SIGNED_IN_AT] = signed_in_at
                 session[LAST_SEEN_AT] = now
                 # The cookie and the stored session end with the idle limit too.

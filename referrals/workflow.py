@@ -601,18 +601,26 @@ def resume_review(referral: Referral, *, actor) -> Referral:
     return _move_and_tell(referral, "resume_review", actor=actor)
 
 
-def gate_problems(referral: Referral, gate: str) -> list[str]:
-    """Plain reasons why the given gate does not hold; empty when it does."""
+def gate_problems(referral: Referral, gate: str, *, items=None, findings=None) -> list[str]:
+    """Plain reasons why the given gate does not hold; empty when it does.
+
+    `items` (the referral's checklist) and `findings` (those of its current screening run), when
+    the caller has them loaded already, spare the queries (the review page shows both gates).
+    """
+    if items is None:
+        items = list(referral.checklist.all())
+    if findings is None:
+        findings = list(Finding.objects.filter(referral=referral, run__current=True))
     problems = []
-    for item in referral.checklist.filter(gate=gate, status=ClearanceItem.ItemStatus.PENDING):
-        problems.append(f"Checklist item not done: {item.title}.")
-    findings = Finding.objects.filter(referral=referral, run__current=True, gate=gate).exclude(
-        severity=Finding.Severity.NOTE
+    for item in sorted(items, key=lambda item: (item.order, item.pk)):
+        if item.gate == gate and item.status == ClearanceItem.ItemStatus.PENDING:
+            problems.append(f"Checklist item not done: {item.title}.")
+    escort_done = any(
+        item.step_id == "escort_arranged" and item.status == ClearanceItem.ItemStatus.DONE for item in items
     )
-    escort_done = referral.checklist.filter(
-        step_id="escort_arranged", status=ClearanceItem.ItemStatus.DONE
-    ).exists()
-    for finding in findings:
+    for finding in sorted(findings, key=lambda finding: (finding.run_id, finding.position)):
+        if finding.gate != gate or finding.severity == Finding.Severity.NOTE:
+            continue
         if gate == "scheduling" and finding.code == "no_escort" and escort_done:
             continue  # completing escort_arranged resolves no_escort
         if not finding.resolution:

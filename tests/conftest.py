@@ -16,6 +16,8 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Information pages are cached per test (the cache is cleared), never kept in process memory.
+    settings.INFO_PAGE_LOCAL_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ admin history (none of these hold patient data).
 from django import forms
 from django.contrib import admin, messages
 
+from referrals import definitions_cache
 from referrals.models import (
     ClearanceStepDefinition,
     ContraindicationRule,
@@ -20,6 +21,11 @@ from referrals.questionnaires import structure_problems
 
 class HistoryMixin:
     """Record before and after values of every changed field in the admin history."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Review pages read rule titles and step help from the cache: show the new text at once.
+        definitions_cache.forget()
 
     def construct_change_message(self, request, form, formsets, add=False):
         if add or not form.changed_data:
@@ -101,6 +107,13 @@ class ScreeningPolicyAdmin(VersionedAdmin):
     list_display = ["__str__", "is_current", "created_at", "created_by", "change_note"]
     list_select_related = ["created_by"]
     readonly_fields = ["created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Information pages may quote policy values (the ECG age, the BMI limit): render them anew.
+        from clinic.middleware import forget_info_pages
+
+        forget_info_pages()
 
     @admin.display(description="Current", boolean=True)
     def is_current(self, obj):

@@ -5,7 +5,17 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,17 +69,45 @@ def with_received(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(received_at=Coalesce("submitted_at", "created_at"))
 
 
+def _checklist_count(condition: Q | None = None) -> Coalesce:
+    items = ClearanceItem.objects.filter(referral=OuterRef("pk"))
+    if condition is not None:
+        items = items.filter(condition)
+    counted = items.order_by().values("referral").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def annotate_queue(queryset: QuerySet, today: date | None = None) -> QuerySet:
-    """Checklist progress and overdue state per row, in the same query (no N+1)."""
+    """Checklist progress and overdue state per row, in the same query (no N+1).
+
+    The counts are correlated subqueries, not a join grouped over the whole table: PostgreSQL
+    evaluates them only for the rows of the page, after ordering and LIMIT, and the paginator's
+    COUNT(*) leaves them out.
+    """
     pending = ClearanceItem.ItemStatus.PENDING
     return (
         with_received(queryset)
         .annotate(
-            items_total=Count("checklist", distinct=True),
-            items_done=Count("checklist", filter=~Q(checklist__status=pending), distinct=True),
+            items_total=_checklist_count(),
+            items_done=_checklist_count(~Q(status=pending)),
         )
         .annotate(overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField()))
     )
+
+
+class QueuePaginator(Paginator):
+    """Pages by primary key first: a deep page skips index entries, not whole rows.
+
+    `OFFSET 99950` over the full rows reads every skipped row; the subquery walks the ordering
+    index alone (`referral_queue_order`) and the outer query reads the page's 50 rows. One query.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        keys = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
 
 def waiting(referral: Referral, today: date | None = None) -> dict:

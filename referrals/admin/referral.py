@@ -6,7 +6,9 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import Q
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -15,10 +17,21 @@ from referrals import admin_views, workflow
 from referrals.admin import assisted, fhir, queue, reporting
 from referrals.admin.review import indication_labels, review_context
 from referrals.audit import record_access, record_queue_reads
-from referrals.models import REFERENCE_ALPHABET, AccessEvent, Referral, ReferralEvent
+from referrals.models import (
+    REFERENCE_ALPHABET,
+    AccessEvent,
+    Referral,
+    ReferralEvent,
+    phone_digits,
+    phone_tail,
+)
 
 EDITABLE_FIELDS = ("assignee", "staff_notes")
 _REFERENCE_RE = re.compile(rf"^[{REFERENCE_ALPHABET}]{{9}}$")
+_PHONE_RE = re.compile(r"^[\s().+-]*(\d[\s().+-]*){7,15}$")
+NAME_FIELDS = ("first_name", "last_name", "email")
+REVIEWER_CHOICES_KEY = "referrals:reviewer-choices"
+REVIEWER_CHOICES_SECONDS = 60
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")
 
 
@@ -43,6 +56,55 @@ def reviewers():
         .distinct()
         .order_by("username")
     )
+
+
+def reviewer_choices() -> list[tuple[int, str]]:
+    """The assignee menu's choices, cached for a minute (the review page renders it every time)."""
+    choices = cache.get(REVIEWER_CHOICES_KEY)
+    if choices is None:
+        choices = [(user.pk, str(user)) for user in reviewers()]
+        cache.set(REVIEWER_CHOICES_KEY, choices, REVIEWER_CHOICES_SECONDS)
+    return choices
+
+
+def search_condition(term: str) -> Q | None:
+    """What a staff search means, each part answered by an index (docs/performance.md).
+
+    - a reference code, with or without dashes, any case: exactly, through its unique index;
+    - a date of birth (2026-01-31, 01/31/2026, 01-31-2026, 01/31/26): exactly (referral_birth_date);
+    - a phone number, however it is spelled, 7 digits or more: by its last seven digits
+      (the referral_phone_tail expression index);
+    - anything else: every word is part of the first name, last name or email, case-insensitive
+      (trigram indexes on PostgreSQL; words of three letters or more use them).
+    """
+    term = term.strip()
+    if not term:
+        return None
+    born = parse_search_date(term)
+    if born:
+        return Q(date_of_birth=born)
+    if _PHONE_RE.match(term):
+        digits = re.sub(r"\D", "", term)
+        condition = Q(phone_tail=digits[-7:])
+        if len(digits) >= 10:
+            condition &= Q(phone_digits__endswith=digits[-10:])
+        return condition
+    condition = Q()
+    for word in term.split():
+        condition &= Q(*(Q(**{f"{name}__icontains": word}) for name in NAME_FIELDS), _connector=Q.OR)
+    compact = re.sub(r"[\s-]", "", term).upper()
+    if _REFERENCE_RE.match(compact):
+        condition |= Q(reference=f"{compact[:3]}-{compact[3:6]}-{compact[6:]}")
+    return condition
+
+
+# The queue's rows never show these (the review page does): not read for the 50 rows of a page.
+QUEUE_DEFERRED = ("answers", "details", "provider_details", "scores", "clearance_snapshot")
+
+
+class QueueChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).defer(*QUEUE_DEFERRED)
 
 
 @admin.register(Referral)
@@ -104,9 +166,15 @@ class ReferralAdmin(admin.ModelAdmin):
         return list(EDITABLE_FIELDS)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assignee":
-            kwargs["queryset"] = reviewers()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "assignee":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # Choices from the cache; a posted choice is still checked against the database.
+        field = super().formfield_for_foreignkey(db_field, request, queryset=reviewers(), **kwargs)
+        field.choices = [("", field.empty_label), *reviewer_choices()]
+        inner = getattr(field.widget, "widget", None)
+        if inner is not None:
+            inner.choices = field.choices
+        return field
 
     def save_model(self, request, obj, form, change):
         # Only the two editable columns are written, so a status changed meanwhile by another
@@ -123,29 +191,27 @@ class ReferralAdmin(admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        return queue.annotate_queue(super().get_queryset(request))
+        return queue.annotate_queue(super().get_queryset(request)).select_related("assignee")
+
+    def get_object(self, request, object_id, from_field=None):
+        # The review page needs the referral before Django's change view loads it: load it once.
+        loaded = request.__dict__.setdefault("_referrals_loaded", {})
+        key = (str(object_id), from_field)
+        if key not in loaded:
+            loaded[key] = super().get_object(request, object_id, from_field)
+        return loaded[key]
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return queue.QueuePaginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
+        condition = search_condition(search_term)
+        if condition is None:
             return queryset, False
-        # Search the plain table, then keep the (filtered, annotated) queue rows that matched.
-        base = self.model.objects.all()
-        matched, _duplicates = super().get_search_results(request, base, term)
-        extra = Q()
-        born = parse_search_date(term)
-        if born:
-            extra |= Q(date_of_birth=born)
-        compact = re.sub(r"[\s-]", "", term).upper()
-        if _REFERENCE_RE.match(compact):
-            extra |= Q(reference=f"{compact[:3]}-{compact[3:6]}-{compact[6:]}")
-        digits = re.sub(r"\D", "", term)
-        if len(digits) >= 7 and len(digits) == len(re.sub(r"[\s().+-]", "", term)):
-            # Phones are stored as typed; match the last seven digits in their usual spelling.
-            extra |= Q(phone__contains=f"{digits[-7:-4]}-{digits[-4:]}")
-        condition = Q(pk__in=matched.values("pk"))
-        if extra:
-            condition |= extra
+        queryset = queryset.alias(phone_tail=phone_tail(), phone_digits=phone_digits())
         return queryset.filter(condition), False
 
     # --- Queue columns ----------------------------------------------------------------------------

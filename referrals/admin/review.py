@@ -4,17 +4,14 @@ import re
 
 from django.urls import NoReverseMatch, reverse
 
-from referrals import info_items, workflow
+from referrals import definitions_cache, info_items, workflow
 from referrals.admin import queue
 from referrals.admin.decision import decision_record
 from referrals.admin.forms import ChecklistItemForm, ResolveFindingForm
 from referrals.models import (
     ClearanceItem,
-    ClearanceStepDefinition,
-    ContraindicationRule,
     Finding,
     Referral,
-    ScreeningRun,
     StepKind,
 )
 from referrals.screening import INDICATIONS
@@ -117,11 +114,14 @@ def difference_rows(referral: Referral) -> list[dict]:
 
 
 def review_context(referral: Referral, user) -> dict:
-    run = ScreeningRun.objects.filter(referral=referral, current=True).first()
+    # The current run's findings with the run itself: one query (a run without findings, the run alone).
     findings = list(
-        Finding.objects.filter(run=run).select_related("resolved_by").order_by("position") if run else []
+        Finding.objects.filter(referral=referral, run__current=True)
+        .select_related("run", "resolved_by")
+        .order_by("position")
     )
-    rules = {rule.code: rule for rule in ContraindicationRule.objects.all()}
+    run = findings[0].run if findings else referral.screening_runs.filter(current=True).first()
+    rules = definitions_cache.rule_texts()
     is_open = referral.is_open
     may_sign = user.has_perm(workflow.SIGN_PERM)
     may_review = user.has_perm(workflow.REVIEW_PERM)
@@ -132,8 +132,8 @@ def review_context(referral: Referral, user) -> dict:
         finding_rows.append(
             {
                 "finding": finding,
-                "title": rule.title if rule else finding.code,
-                "help": rule.help_text if rule else "",
+                "title": rule["title"] if rule else finding.code,
+                "help": rule["help"] if rule else "",
                 "needs_resolution": finding.severity != Finding.Severity.NOTE and not finding.resolution,
                 "blocks": (
                     finding.severity == Finding.Severity.ABSOLUTE
@@ -147,7 +147,7 @@ def review_context(referral: Referral, user) -> dict:
         )
 
     items = list(referral.checklist.select_related("completed_by").order_by("order", "id"))
-    step_help = dict(ClearanceStepDefinition.objects.values_list("step_id", "help_text"))
+    step_help = definitions_cache.step_help()
     item_rows = []
     for item in items:
         may_edit = is_open and may_review and (item.kind == StepKind.ADMINISTRATIVE or may_sign)
@@ -186,8 +186,12 @@ def review_context(referral: Referral, user) -> dict:
         "unresolved_count": sum(1 for row in finding_rows if row["needs_resolution"]),
         "checklist": item_rows,
         "checklist_progress": f"{satisfied}/{len(items)}",
-        "clearance_problems": workflow.gate_problems(referral, "clearance") if is_open else [],
-        "scheduling_problems": workflow.gate_problems(referral, "scheduling") if is_open else [],
+        "clearance_problems": (
+            workflow.gate_problems(referral, "clearance", items=items, findings=findings) if is_open else []
+        ),
+        "scheduling_problems": (
+            workflow.gate_problems(referral, "scheduling", items=items, findings=findings) if is_open else []
+        ),
         "documents": document_links(referral),
         "differences": difference_rows(referral),
         "info_requests": info_requests,

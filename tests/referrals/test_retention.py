@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from referrals import workflow
-from referrals.models import Document, Notification, Referral
+from referrals.models import Document, Notification, Referral, ReferralEvent
 from referrals.retention import PURGED_BIRTH_DATE, PURGED_NAME
 from tests.intake_flow import submit_directly
 
@@ -177,3 +177,51 @@ class ClosedReferralTests:
         Notification.objects.filter(referral=referral).update(status=Notification.SendStatus.QUEUED)
         run()
         assert not Notification.objects.filter(referral=referral, status__in=["queued", "failed"]).exists()
+
+
+class BatchedPurgeTests:
+    """The purge costs a fixed number of queries per batch, not a dozen per referral."""
+
+    def purge_queries(self, coordinator, how_many: int, monkeypatch) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from referrals import retention
+
+        monkeypatch.setattr(retention, "PURGE_BATCH", 50)
+        for _ in range(how_many):
+            close(submitted_referral(), coordinator, days_ago=800)
+        with CaptureQueriesContext(connection) as queries:
+            assert counts(run())["closed referrals purged"] == how_many
+        return len(queries)
+
+    def test_queries_do_not_grow_with_the_referrals_purged(self, coordinator, monkeypatch):
+        two = self.purge_queries(coordinator, 2, monkeypatch)
+        Referral.objects.update(purged_at=timezone.now())  # out of the next count
+        seven = self.purge_queries(coordinator, 7, monkeypatch)
+        assert seven == two
+
+    def test_batches_purge_everything_due_and_nothing_else(self, coordinator, monkeypatch):
+        from referrals import retention
+
+        monkeypatch.setattr(retention, "PURGE_BATCH", 2)
+        old = [close(submitted_referral(), coordinator, days_ago=800) for _ in range(5)]
+        recent = close(submitted_referral(), coordinator, days_ago=10)
+        assert counts(run())["closed referrals purged"] == 5
+        assert set(Referral.objects.filter(first_name=PURGED_NAME).values_list("pk", flat=True)) == {
+            r.pk for r in old
+        }
+        recent.refresh_from_db()
+        assert recent.first_name == MARK and recent.purged_at is None
+        assert not ReferralEvent.objects.filter(referral__in=old).exclude(message="").exists()
+        assert counts(run())["closed referrals purged"] == 0
+
+    def test_purge_referrals_takes_a_queryset_in_batches(self, coordinator):
+        from referrals import retention
+
+        old = [close(submitted_referral(), coordinator, days_ago=800) for _ in range(3)]
+        purged, _documents = retention.purge_referrals(
+            Referral.objects.filter(pk__in=[r.pk for r in old]), now=timezone.now(), batch_size=2
+        )
+        assert purged == 3
+        assert Referral.objects.filter(purged_at__isnull=False).count() == 3

@@ -13,7 +13,7 @@ EXPORT = "/staff/referrals/referral/export/"
 
 
 def rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 @pytest.mark.django_db
@@ -68,3 +68,46 @@ class SummaryTests:
             assert text in page, text
         assert "<script>" not in page and "style=" not in page
         assert ReferralEvent.objects.filter(referral=referral, kind="summary_printed").exists()
+
+
+@pytest.mark.django_db
+class StreamedExportTests:
+    def test_streams_in_chunks_and_records_every_row(
+        self, staff_client, coordinator, make_referral, monkeypatch, django_assert_max_num_queries
+    ):
+        from referrals.admin import reporting
+        from referrals.models import AccessEvent
+
+        monkeypatch.setattr(reporting, "EXPORT_CHUNK", 2)
+        made = [make_referral(first_name=f"Row{i}") for i in range(5)]
+        client = staff_client(coordinator)
+        with django_assert_max_num_queries(20):
+            response = client.get(EXPORT)
+            assert response.streaming
+            data = rows(response)
+        assert sorted(row[0] for row in data[1:]) == sorted(r.reference for r in made)
+        assert data[1][data[0].index("Checklist")] == "0/16"
+        events = ReferralEvent.objects.filter(kind="exported", actor=coordinator)
+        assert sorted(events.values_list("referral__reference", flat=True)) == sorted(
+            r.reference for r in made
+        )
+        assert AccessEvent.objects.get(action="export").row_count == 5
+
+    def test_insert_per_chunk_not_per_row(self, staff_client, coordinator, make_referral, monkeypatch):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from referrals.admin import reporting
+
+        monkeypatch.setattr(reporting, "EXPORT_CHUNK", 3)
+        for i in range(7):
+            make_referral(first_name=f"Row{i}")
+        client = staff_client(coordinator)
+        with CaptureQueriesContext(connection) as queries:
+            rows(client.get(EXPORT))
+        inserts = [
+            q
+            for q in queries.captured_queries
+            if q["sql"].startswith('INSERT INTO "referrals_referralevent"')
+        ]
+        assert len(inserts) == 3  # chunks of 3, 3 and 1
