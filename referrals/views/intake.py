@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
-from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView, normalize_name
 
 from referrals import documents, ratelimit, workflow
 from referrals.exceptions import DuplicateSubmissionError
@@ -23,6 +23,8 @@ from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_p
 from referrals.screening import MENTAL_HEALTH_INDICATIONS, PAIN_INDICATIONS
 
 RESULT_SESSION_KEY = "intake_result"
+# What the "save and finish later" page needs from the wizard (referrals/views/resume.py).
+SAVE_SESSION_KEY = "intake_save_later"
 
 
 def _indications(wizard) -> set[str]:
@@ -84,6 +86,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
     referral = None  # set by the completion-link variant
     flow_label = "refer yourself"  # ends each page title
     file_storage = None  # uploads become Document rows in process_step, never wizard-stored files
+    can_save_for_later = True  # "save and finish later" (not for staff entry or the completion link)
 
     # --- cached reads ------------------------------------------------------------------------
     def cleaned(self, step: str) -> dict | None:
@@ -201,6 +204,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
             return render(
                 self.request, "referrals/intake/expired.html", {"restart_url": self.restart_url()}, status=400
             )
+        if "wizard_save_later" in self.request.POST and self.save_later_offered():
+            return self._save_for_later(posted_step)
         if posted_step == "review":
             if self.rate_limited("submit"):
                 return ratelimit.limited_response(self.request, "submit")
@@ -231,6 +236,34 @@ class IntakeWizard(NamedUrlSessionWizardView):
         self.storage.set_step_data(posted_step, self.process_step(form))
         self.storage.current_step = goto
         return redirect(self.get_step_url(goto))
+
+    # --- save and finish later (referrals/views/resume.py) ---------------------------------------
+    def save_later_offered(self) -> bool:
+        """Offered on every step after the one that asks the date of birth, once it is answered."""
+        return (
+            self.can_save_for_later
+            and self.steps.current != self.steps.first
+            and self.cleaned(self.steps.first) is not None
+        )
+
+    def _save_for_later(self, posted_step: str):
+        """Keep what is on the page (complete or not), then ask where to send the resume link."""
+        self.storage.current_step = posted_step
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        self.storage.set_step_data(posted_step, self.process_step(form))
+        self._forget_cache()
+        about = self.cleaned(self.steps.first)
+        self.request.session[SAVE_SESSION_KEY] = {
+            "email": about["email"],
+            "date_of_birth": about["date_of_birth"].isoformat(),
+            "step": posted_step,
+        }
+        return redirect("referrals:intake-save")
+
+    @classmethod
+    def storage_session_key(cls) -> str:
+        """Where SessionStorage keeps this wizard's data in the session."""
+        return f"wizard_{normalize_name(cls.__name__)}"
 
     def _already_submitted(self):
         """A second post of the same submit goes to the confirmation of the referral already stored."""
@@ -290,6 +323,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
             session_expire_seconds=settings.SESSION_COOKIE_AGE,
             # Warn 15 minutes before the answers are cleared (halfway, for very short sessions).
             session_warn_seconds=max(settings.SESSION_COOKIE_AGE - 15 * 60, settings.SESSION_COOKIE_AGE // 2),
+            save_later=self.save_later_offered(),
         )
         if current == "review":
             self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}
