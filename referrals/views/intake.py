@@ -328,7 +328,12 @@ class IntakeWizard(NamedUrlSessionWizardView):
         if current == "review":
             self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}
             context["sections"] = [
-                {**section, "change_url": self.get_step_url(section["step"])} for section in self.summary()
+                {
+                    **section,
+                    **fold_review_rows(section["step"], section["rows"]),
+                    "change_url": self.get_step_url(section["step"]),
+                }
+                for section in self.summary()
             ]
         return context
 
@@ -391,6 +396,22 @@ class IntakeWizard(NamedUrlSessionWizardView):
     def extra_submit_kwargs(self, identity, answers) -> dict:
         """What a variant of the intake adds to the submission (the completion link: its referral)."""
         return {}
+
+
+# On the check-your-answers page, these answers are folded under "Show N answers of No or none"
+# (one click opens them), so the page leads with what the patient typed or said yes to.
+FOLDED_ANSWERS = {"No", "Not at all", "None of these", "Not answered", "None"}
+
+
+def fold_review_rows(step: str, rows: list[dict]) -> dict:
+    """Split a section's rows: the ones worth reading first, and the rest folded away."""
+    if step == "consent":  # the agreements just ticked on the page before, whole but folded
+        folded = [row for row in rows if row["answer"] == "Yes"]
+        label = f"Show the {len(folded)} agreements you ticked"
+    else:
+        folded = [row for row in rows if row["answer"] in FOLDED_ANSWERS]
+        label = f"Show {len(folded)} answer{'s' if len(folded) != 1 else ''} of No or none"
+    return {"shown": [row for row in rows if row not in folded], "folded": folded, "folded_label": label}
 
 
 def error_list(form) -> list[tuple[str, str]]:
