@@ -1,6 +1,7 @@
 """Save and finish later: a single-use, date-of-birth-checked resume link that restores everything."""
 
 import re
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -10,13 +11,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import notifications, saved_intakes
+from referrals import documents, notifications, saved_intakes
 from referrals.admin.assisted import PhoneIntakeWizard
 from referrals.models import Document, Notification, Referral, SavedIntake
 from referrals.views.completion import CompletionWizard
 from referrals.views.intake import IntakeWizard
 from tests.referrals.intake_driver import IntakeDriver
 from tests.referrals.provider_data import pdf_file
+from tests.test_html_valid import vnu_command  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,38 @@ class SaveAndResumeTests:
         assert "Start the form again" in response.content.decode()
         assert client.post(reverse("referrals:intake-save"), {"email": "a@example.com"}).status_code == 400
         assert not SavedIntake.objects.exists()
+
+
+class PurgeAndHtmlTests:
+    def test_abandoned_upload_cleanup_keeps_a_waiting_saved_intakes_files(self, client, settings):
+        driver = IntakeDriver(client)
+        driver.run_to("documents")
+        driver.post("documents", {}, **{"documents-files": [pdf_file()]})
+        save_from(driver, "documents", {})
+        confirm_save(client)
+        long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+        Document.objects.update(uploaded_at=long_ago)
+        assert documents.purge_abandoned() == 0
+        SavedIntake.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        assert documents.purge_abandoned() == 1  # an expired saved intake's file is abandoned
+
+    def test_the_new_pages_are_valid_html(self, client, vnu_command, tmp_path):  # noqa: F811
+        driver = IntakeDriver(client)
+        pages = {"review.html": driver.run_to("review")}
+        pages["step.html"] = client.get(reverse("referrals:intake-step", args=["health"]))
+        pages["save.html"] = save_from(driver, "health")
+        pages["save-error.html"] = confirm_save(client, "nope")
+        pages["saved.html"] = confirm_save(client)
+        link = link_in_outbox()
+        other = Client()
+        pages["resume.html"] = other.get(link)
+        pages["problem.html"] = other.post(link, {"date_of_birth": "1990-01-01"})
+        files = []
+        for name, response in pages.items():
+            assert response.status_code == 200, name
+            (tmp_path / name).write_bytes(response.content)
+            files.append(str(tmp_path / name))
+        result = subprocess.run(
+            [*vnu_command, "--errors-only", "--stdout", *files], capture_output=True, timeout=120
+        )
+        assert result.returncode == 0, (result.stdout + result.stderr).decode()[:3000]
