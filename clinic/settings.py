@@ -389,6 +389,8 @@ CLINIC_HOLIDAYS = env_list(
 URGENT_TARGET_BUSINESS_DAYS = env_int("URGENT_TARGET_BUSINESS_DAYS", 0)  # same business day
 ROUTINE_TARGET_BUSINESS_DAYS = env_int("ROUTINE_TARGET_BUSINESS_DAYS", 3)
 COMPLETION_LINK_DAYS = env_int("COMPLETION_LINK_DAYS", 14)
+# A patient's "save and finish later" link lasts this many days (then purge_expired removes it).
+SAVED_INTAKE_DAYS = env_int("SAVED_INTAKE_DAYS", 7)
 RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 # Information pages kept in each process's memory (seconds) on top of the shared cache.
 INFO_PAGE_LOCAL_SECONDS = env_int("INFO_PAGE_LOCAL_SECONDS", 5)
@@ -401,6 +403,8 @@ RATE_LIMITS = {
     "link": env_str("RATE_LIMIT_LINK", "10/900"),
     # Each page of the intake wizard (Next, Back, change from the check-your-answers page).
     "step": env_str("RATE_LIMIT_STEP", "300/900"),
+    # "Save and finish later": emails with a resume link asked for by one client.
+    "save": env_str("RATE_LIMIT_SAVE", "5/3600"),
 }
 
 # --- Notifications: the outbox is sent by `manage.py send_notifications` ------------------------

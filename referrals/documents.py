@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from referrals.models import Document
+from referrals.models import Document, SavedIntake
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -424,7 +424,10 @@ def purge_abandoned(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     live = Session.objects.filter(expire_date__gt=now).values("session_key")
-    stale = Document.objects.filter(referral__isnull=True, uploaded_at__lt=cutoff).exclude(
-        session_key__in=live
+    saved = SavedIntake.objects.filter(expires_at__gt=now).values("upload_key")  # waiting to be resumed
+    stale = (
+        Document.objects.filter(referral__isnull=True, uploaded_at__lt=cutoff)
+        .exclude(session_key__in=live)
+        .exclude(session_key__in=saved)
     )
     return delete_documents(stale)

@@ -681,3 +681,28 @@ class StaffAccount(User):
         proxy = True
         verbose_name = "staff account"
         verbose_name_plural = "staff accounts"
+
+
+class SavedIntake(models.Model):
+    """An unfinished self-referral the patient saved to finish later (PHI at rest, like a session).
+
+    Only the resume link's hash is stored; the link works once, after the date of birth. Staff
+    never see these: there is no admin for them, and `purge_expired` removes them (and their
+    uploads) once `expires_at` has passed.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    date_of_birth = models.DateField()
+    state = models.JSONField(default=dict)  # the wizard's stored data (answers as posted, extra data)
+    current_step = models.CharField(max_length=40)
+    # Uploaded documents of this intake are kept under this key until the patient resumes.
+    upload_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Saved intake {self.pk}"

@@ -23,6 +23,8 @@ TEMPLATES = {
     "patient_complete_health_questions": "patient",
     "patient_status_update": "patient",
     "patient_info_request": "patient",
+    # Save and finish later: no referral exists yet; a link and its expiry date only.
+    "patient_resume_link": "patient",
     "referrer_received": "referrer",
     "referrer_status_update": "referrer",
     "referrer_info_request": "referrer",

@@ -1,5 +1,7 @@
 """Retention: abandoned intake sessions and their uploads go; closed referrals lose their PHI after the period.
 
+Intakes saved to finish later (`SavedIntake`) go with their uploads once their link expires.
+
 What a purged referral keeps is an anonymous record of the decision: its reference, source, status,
 dates, indication codes, screening findings (code, severity, gate, resolution), checklist statuses and
 screening runs. Everything a patient, referrer or staff member typed about the patient goes: identity
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from referrals import saved_intakes
 from referrals.models import (
     ClearanceItem,
     Document,
@@ -44,6 +47,7 @@ class PurgeCounts:
     uploads: int = 0
     referrals: int = 0
     documents: int = 0
+    saved_intakes: int = 0
 
 
 def expired_sessions(now):
@@ -70,7 +74,24 @@ def abandoned_uploads(now):
         Document.objects.filter(referral__isnull=True, uploaded_at__lt=cutoff)
         .exclude(session_key="")
         .exclude(session_key__in=live)
+        .exclude(session_key__in=saved_intakes.live_upload_keys(now))
     )
+
+
+def purge_saved_intakes(*, now, dry_run: bool) -> tuple[int, int]:
+    """Saved intakes whose link expired go, with their uploads; returns (saved intakes, uploads)."""
+    due = list(saved_intakes.expired(now).values_list("pk", "upload_key"))
+    uploads = Document.objects.filter(referral__isnull=True, session_key__in=[key for _pk, key in due])
+    if dry_run:
+        return len(due), uploads.count()
+    removed = delete_documents(uploads)
+    saved_intakes.expired(now).filter(pk__in=[pk for pk, _key in due]).delete()
+    spent = saved_intakes.spent_link_emails(now)
+    spent.filter(status__in=[Notification.SendStatus.QUEUED, Notification.SendStatus.FAILED]).update(
+        status=Notification.SendStatus.GAVE_UP
+    )
+    spent.update(recipient="", context={}, last_error="")
+    return len(due), removed
 
 
 def delete_documents(documents) -> int:
@@ -175,6 +196,8 @@ def purge(*, now=None, dry_run: bool = False) -> PurgeCounts:
     uploads = abandoned_uploads(now)
     counts.uploads = uploads.count() if dry_run else delete_documents(uploads)
     counts.sessions = clear_expired_sessions(now=now, dry_run=dry_run)
+    counts.saved_intakes, saved_uploads = purge_saved_intakes(now=now, dry_run=dry_run)
+    counts.uploads += saved_uploads
     due = closed_referrals_due(now)
     if dry_run:
         counts.referrals = due.count()

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from referrals.views import completion, documents, info, intake, provider, selfcheck, status
+from referrals.views import completion, documents, info, intake, provider, resume, selfcheck, status
 
 app_name = "referrals"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("refer/", intake.start, name="start"),
     path("refer/self/", intake_wizard, name="intake"),
     path("refer/self/confirmation/", intake.confirmation, name="intake-confirmation"),
+    # Save and finish later (before the step route: "save" and "saved" are not steps).
+    path("refer/self/save/", resume.save_later, name="intake-save"),
+    path("refer/self/saved/", resume.saved, name="intake-saved"),
+    path("refer/resume/<str:token>/", resume.resume_link, name="intake-resume"),
     path("refer/self/<slug:step>/", intake_wizard, name="intake-step"),
     path("refer/keep-alive/", intake.keep_alive, name="keep-alive"),
     path("refer/clinician/", provider.provider_referral, name="provider-referral"),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
 from referrals import notifications
-from referrals.models import Referral
+from referrals.models import Referral, SavedIntake
 from referrals.views.intake import FORMS
 from tests.intake_data import step_data
 from tests.intake_flow import complete, payload, run_to
@@ -154,6 +154,54 @@ class IntakeMarkerTests:
         response = client.post(reverse("referrals:intake-step", args=["review"]), post)
         assert response.status_code == 302 and not leaks(response["Location"])
         assert len(seen) >= 10
+
+
+class SavedIntakeMarkerTests:
+    """Save and finish later: the marked answers go into the saved row, and nowhere else."""
+
+    def test_saving_and_resuming_a_marked_intake_leaks_no_marker(self, client, all_logs):
+        data = marked_data()
+        requested = []
+        page = run_to(client, "practical", data, on_request=lambda url, post: requested.append(url))
+        url = reverse("referrals:intake-step", args=["practical"])
+        post = {**payload("practical", data["practical"], page), "wizard_save_later": "1"}
+        save_page = client.post(url, post, follow=True)
+        assert save_page.request["PATH_INFO"] == reverse("referrals:intake-save")
+        saved_page = client.post(
+            reverse("referrals:intake-save"), {"email": "qzemailmark@example.com"}, follow=True
+        )
+        again = client.post(reverse("referrals:intake-saved"), follow=True)  # a new link: a second email
+        assert "We sent a new link" in again.content.decode()
+        saved = SavedIntake.objects.get()
+        # The markers really went in (otherwise the test would pass vacuously).
+        assert saved.state["step_data"]["practical"]["practical-insurer"] == ["Qzinsurermark"]
+        assert saved.state["step_data"]["about"]["about-first_name"] == [FIRST]
+
+        sent, failed = notifications.send_due()
+        assert sent == 2 and failed == 0
+        for message in mail.outbox:
+            assert not leaks(message.subject), message.subject
+            assert not leaks(message.body), message.body
+        link = re.search(r"https?://\S+?(/refer/resume/[^\s/]+/)", mail.outbox[-1].body).group(1)
+
+        other = Client()
+        wrong = other.post(link, {"date_of_birth": "1990-01-01"}, follow=True)
+        resumed = other.post(link, {"date_of_birth": "1977-03-29"}, follow=True)
+        assert resumed.request["PATH_INFO"] == url
+        assert "Qzinsurermark" in resumed.content.decode()  # shown to the patient, on their page only
+        chain = [
+            u
+            for response in (save_page, saved_page, again, wrong, resumed)
+            for u, _ in response.redirect_chain
+        ]
+        pages = [save_page, saved_page, again, wrong]
+        assert not leaks(" ".join(requested + chain + [link]))
+        assert not any(leaks(" ".join(links(p.content.decode()))) for p in pages + [resumed])
+        for p in pages:  # the save, saved and problem pages echo nothing the patient typed
+            assert not leaks(p.content.decode().replace("qzemailmark@example.com", "")), p.request[
+                "PATH_INFO"
+            ]
+        assert not leaks(all_logs.text()), all_logs.text()
 
 
 class ServerErrorTests:

@@ -10,10 +10,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from clinic.pages import PAGES
+from referrals import notifications
+from tests.referrals.intake_driver import IntakeDriver
 
 MAX_GRADE = 8.0
 # Written for referring clinicians, not patients: clinical terms are expected there.
@@ -173,3 +176,21 @@ def test_self_check_reads_at_grade_8_or_below():
     result = main_text(client.post(reverse("referrals:self-check"), answers).content.decode())
     for name, blocks in (("form", form), ("result", result)):
         assert grade(blocks) <= MAX_GRADE, f"self-check {name}: grade {grade(blocks):.1f}"
+
+
+@pytest.mark.django_db
+def test_save_and_finish_later_pages_read_at_grade_8_or_below():
+    client = Client()
+    driver = IntakeDriver(client)
+    driver.run_to("reason")
+    pages = {"save": driver.post("reason", wizard_save_later="1")}
+    pages["saved"] = client.post(reverse("referrals:intake-save"), {"email": "a@example.com"}, follow=True)
+    notifications.send_due()
+    link = re.search(r"https?://\S+?(/refer/resume/[^\s/]+/)", mail.outbox[-1].body).group(1)
+    pages["resume"] = Client().get(link)
+    pages["problem"] = Client().post(link, {"date_of_birth": "1990-01-01"})
+    for name, response in pages.items():
+        blocks = main_text(response.content.decode())
+        assert grade(blocks) <= MAX_GRADE, f"{name}: grade {grade(blocks):.1f}"
+    email = [line for line in mail.outbox[-1].body.splitlines() if line.strip() and "http" not in line]
+    assert grade(email) <= MAX_GRADE, f"email: grade {grade(email):.1f}"

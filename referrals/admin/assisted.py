@@ -70,6 +70,7 @@ class PhoneIntakeWizard(IntakeWizard):
     url_name = "admin:referrals_referral_phone_step"
     done_step_name = "finished"
     flow_label = "referral by phone"
+    can_save_for_later = False  # a call's answers are never parked behind a patient's email link
     admin_site = None  # given by as_view()
 
     def get_prefix(self, request, *args, **kwargs):

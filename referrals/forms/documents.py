@@ -121,7 +121,7 @@ class DocumentsForm(UploadFormMixin, StepForm):
     files = file_field(
         "Add documents",
         help_text=(
-            "Optional. For example a letter from your doctor, recent test results or your insurance card. "
+            "For example a letter from your doctor, test results or your insurance card. "
             "PDF, JPEG or PNG files, up to 10 MB each and 5 in all."
         ),
     )

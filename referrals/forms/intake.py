@@ -60,6 +60,22 @@ INDICATION_CHOICES = [
     ),
 ]
 FLAT_INDICATIONS = [pair for _group, pairs in INDICATION_CHOICES for pair in pairs]
+# The same codes with short labels, for "any others?" right below the full list (fewer words to read).
+SHORT_INDICATION_LABELS = {
+    "crps": "CRPS",
+    "neuropathic": "Nerve pain",
+    "migraine_headache": "Migraine or headache",
+    "other_pain": "Other long-term pain",
+    "trd": "Depression not helped by treatment",
+    "bipolar_depression": "Bipolar depression",
+    "ptsd": "PTSD",
+    "ocd": "OCD",
+    "other": "Something else",
+}
+SECONDARY_INDICATION_CHOICES = [
+    (group, [(code, SHORT_INDICATION_LABELS.get(code, label)) for code, label in pairs])
+    for group, pairs in INDICATION_CHOICES
+]
 # The depression history step's own condition (no screening key decides it).
 DEPRESSION_CODES = {"trd", "bipolar_depression", "depression_suicidal_ideation"}
 
@@ -189,13 +205,13 @@ class AboutYouForm(StepForm):
     sex_at_birth = choice(
         "Sex assigned at birth",
         SEX_CHOICES,
-        help_text="We ask because some medicines and tests depend on it. You can tell us your gender at your visit.",
+        help_text="Some medicines and tests depend on it. You can tell us your gender at your visit.",
     )
     email = forms.EmailField(
         label="Email address",
         max_length=200,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="We only email you your reference code and links, never your health details.",
+        help_text="We email only your reference code and links, never your health details.",
         error_messages={
             "required": "Enter your email address",
             "invalid": "Enter an email address in the right format, like name@example.com",
@@ -209,7 +225,9 @@ class AboutYouForm(StepForm):
     emergency_relationship = text(
         "Their relationship to you", max_length=60, help_text="For example, partner, parent or friend."
     )
-    emergency_phone = phone_field("Emergency contact's phone number", autocomplete="off")
+    emergency_phone = phone_field(
+        "Emergency contact's phone number", autocomplete="off", help_text="A US number."
+    )
 
     def clean_date_of_birth(self):
         return check_birth_date(self.cleaned_data["date_of_birth"], timezone.localdate())
@@ -239,7 +257,7 @@ class ReasonForm(StepForm):
     )
     secondary_indications = forms.MultipleChoiceField(
         label="Do any other of these also apply to you?",
-        choices=INDICATION_CHOICES,
+        choices=SECONDARY_INDICATION_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Optional. Tick all that apply.",
@@ -250,7 +268,7 @@ class ReasonForm(StepForm):
         "What treatments have you tried for it?",
         max_length=2000,
         textarea=True,
-        help_text="For example medicines, therapy, injections, physical therapy or surgery. A short list is fine.",
+        help_text="For example medicines, therapy, injections or surgery. A short list is fine.",
     )
     goals = text(
         "What would you most like to change?",
@@ -308,7 +326,7 @@ class HealthBodyForm(StepForm):
         ),
         "Your most recent blood pressure reading": (
             ["bp_systolic", "bp_diastolic"],
-            "If you know it, for example 128 over 82. If you do not know, leave these blank.",
+            "For example 128 over 82. If you do not know, leave these blank.",
         ),
     }
 
@@ -348,7 +366,6 @@ class HealthBodyForm(StepForm):
         max_value=Decimal("770"),
         decimal_places=1,
         max_digits=4,
-        help_text="Leave blank if you do not know.",
         error_messages={
             "min_value": "Enter a weight between 44 and 770 pounds",
             "max_value": "Enter a weight between 44 and 770 pounds",
@@ -388,7 +405,7 @@ class HealthBodyForm(StepForm):
     heart_conditions = multi(
         "Do you have any of these heart conditions?",
         HEART_CONDITION_CHOICES,
-        help_text="Tick all that apply. Leave all unticked if none apply.",
+        help_text="Tick all that apply, or none.",
     )
     aneurysm_or_avm = yes_no(
         "Have you ever been told you have an aneurysm (a bulging blood vessel in the brain, chest, belly, arms or legs) or an AVM (a tangle of blood vessels)?",
@@ -532,7 +549,7 @@ class MedicationsForm(StepForm):
     medications = multi(
         "Do you take any of these medicines, now or as needed?",
         MEDICATION_CHOICES,
-        help_text="Tick all that apply. Leave all unticked if none apply.",
+        help_text="Tick all that apply, or none.",
     )
     medication_list = text(
         "List all the medicines you take",

@@ -37,3 +37,18 @@ class StatusForm(forms.Form):
 
 class BirthDateCheckForm(forms.Form):
     date_of_birth = birth_date_field()
+
+
+class SaveLaterForm(forms.Form):
+    """Where to send the link that lets a patient finish their form later."""
+
+    email = forms.EmailField(
+        label="Email address for your link",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We send only a link, never your answers.",
+        error_messages={
+            "required": "Enter the email address where we should send your link",
+            "invalid": "Enter an email address in the right format, like name@example.com",
+        },
+    )

@@ -91,6 +91,7 @@ class CompletionWizard(IntakeWizard):
     url_name = "referrals:complete-step"
     done_step_name = "finished"
     flow_label = "complete your referral"
+    can_save_for_later = False  # the emailed completion link already lets the patient come back
 
     def dispatch(self, request, *args, **kwargs):
         referral = bound_referral(request)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
-from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView, normalize_name
 
 from referrals import documents, ratelimit, screening, workflow
 from referrals.exceptions import DuplicateSubmissionError
@@ -22,6 +22,8 @@ from referrals.models import QuestionnaireText, ScreeningPolicy
 from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
 
 RESULT_SESSION_KEY = "intake_result"
+# What the "save and finish later" page needs from the wizard (referrals/views/resume.py).
+SAVE_SESSION_KEY = "intake_save_later"
 
 FORMS = [
     ("about", f.AboutYouForm),
@@ -94,6 +96,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
     referral = None  # set by the completion-link variant
     flow_label = "refer yourself"  # ends each page title
     file_storage = None  # uploads become Document rows in process_step, never wizard-stored files
+    can_save_for_later = True  # "save and finish later" (not for staff entry or the completion link)
 
     # --- cached reads ------------------------------------------------------------------------
     def cleaned(self, step: str) -> dict | None:
@@ -228,6 +231,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
             return render(
                 self.request, "referrals/intake/expired.html", {"restart_url": self.restart_url()}, status=400
             )
+        if "wizard_save_later" in self.request.POST and self.save_later_offered():
+            return self._save_for_later(posted_step)
         if posted_step == "review":
             if self.rate_limited("submit"):
                 return ratelimit.limited_response(self.request, "submit")
@@ -258,6 +263,34 @@ class IntakeWizard(NamedUrlSessionWizardView):
         self.storage.set_step_data(posted_step, self.process_step(form))
         self.storage.current_step = goto
         return redirect(self.get_step_url(goto))
+
+    # --- save and finish later (referrals/views/resume.py) ---------------------------------------
+    def save_later_offered(self) -> bool:
+        """Offered on every step after the one that asks the date of birth, once it is answered."""
+        return (
+            self.can_save_for_later
+            and self.steps.current != self.steps.first
+            and self.cleaned(self.steps.first) is not None
+        )
+
+    def _save_for_later(self, posted_step: str):
+        """Keep what is on the page (complete or not), then ask where to send the resume link."""
+        self.storage.current_step = posted_step
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        self.storage.set_step_data(posted_step, self.process_step(form))
+        self._forget_cache()
+        about = self.cleaned(self.steps.first)
+        self.request.session[SAVE_SESSION_KEY] = {
+            "email": about["email"],
+            "date_of_birth": about["date_of_birth"].isoformat(),
+            "step": posted_step,
+        }
+        return redirect("referrals:intake-save")
+
+    @classmethod
+    def storage_session_key(cls) -> str:
+        """Where SessionStorage keeps this wizard's data in the session."""
+        return f"wizard_{normalize_name(cls.__name__)}"
 
     def _already_submitted(self):
         """A second post of the same submit goes to the confirmation of the referral already stored."""
@@ -317,11 +350,17 @@ class IntakeWizard(NamedUrlSessionWizardView):
             session_expire_seconds=settings.SESSION_COOKIE_AGE,
             # Warn 15 minutes before the answers are cleared (halfway, for very short sessions).
             session_warn_seconds=max(settings.SESSION_COOKIE_AGE - 15 * 60, settings.SESSION_COOKIE_AGE // 2),
+            save_later=self.save_later_offered(),
         )
         if current == "review":
             self.storage.extra_data = {**self.storage.extra_data, "reviewed": True}
             context["sections"] = [
-                {**section, "change_url": self.get_step_url(section["step"])} for section in self.summary()
+                {
+                    **section,
+                    **fold_review_rows(section["step"], section["rows"]),
+                    "change_url": self.get_step_url(section["step"]),
+                }
+                for section in self.summary()
             ]
         return context
 
@@ -380,6 +419,22 @@ class IntakeWizard(NamedUrlSessionWizardView):
     def extra_submit_kwargs(self, identity, answers) -> dict:
         """What a variant of the intake adds to the submission (the completion link: its referral)."""
         return {}
+
+
+# On the check-your-answers page, these answers are folded under "Show N answers of No or none"
+# (one click opens them), so the page leads with what the patient typed or said yes to.
+FOLDED_ANSWERS = {"No", "Not at all", "None of these", "Not answered", "None"}
+
+
+def fold_review_rows(step: str, rows: list[dict]) -> dict:
+    """Split a section's rows: the ones worth reading first, and the rest folded away."""
+    if step == "consent":  # the agreements just ticked on the page before, whole but folded
+        folded = [row for row in rows if row["answer"] == "Yes"]
+        label = f"Show the {len(folded)} agreements you ticked"
+    else:
+        folded = [row for row in rows if row["answer"] in FOLDED_ANSWERS]
+        label = f"Show {len(folded)} answer{'s' if len(folded) != 1 else ''} of No or none"
+    return {"shown": [row for row in rows if row not in folded], "folded": folded, "folded_label": label}
 
 
 def error_list(form) -> list[tuple[str, str]]:

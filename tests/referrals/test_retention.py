@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from referrals import workflow
-from referrals.models import Document, Notification, Referral, ReferralEvent
+from referrals.models import Document, Notification, Referral, ReferralEvent, SavedIntake
 from referrals.retention import PURGED_BIRTH_DATE, PURGED_NAME
 from tests.intake_flow import submit_directly
 
@@ -90,6 +90,50 @@ class SessionAndUploadTests:
         assert Document.objects.count() == 1
 
 
+class SavedIntakeTests:
+    """Save and finish later: an expired saved intake goes with its uploads; a waiting one stays whole."""
+
+    def saved(self, *, expires_in: timedelta) -> SavedIntake:
+        return SavedIntake.objects.create(
+            token_hash=uuid.uuid4().hex, email="someone@example.com", date_of_birth=date(1980, 1, 2),
+            state={"step_data": {"about": {"about-first_name": [MARK]}}}, current_step="reason",
+            upload_key=f"saved-{uuid.uuid4().hex}", expires_at=timezone.now() + expires_in,
+        )  # fmt: skip
+
+    def test_expired_saved_intakes_go_with_their_uploads_waiting_ones_stay(self, settings):
+        old = timedelta(days=settings.SAVED_INTAKE_DAYS + 1)  # far older than any session
+        expired = self.saved(expires_in=-timedelta(minutes=1))
+        waiting = self.saved(expires_in=timedelta(days=3))
+        expired_upload = make_document(session_key=expired.upload_key, age=old)
+        waiting_upload = make_document(session_key=waiting.upload_key, age=old)
+        storage = expired_upload.file.storage
+        link_email = Notification.objects.create(
+            recipient="someone@example.com", audience="patient", template="patient_resume_link",
+            context={"link": "http://x/refer/resume/abc/"}, status=Notification.SendStatus.SENT,
+        )  # fmt: skip
+        Notification.objects.filter(pk=link_email.pk).update(created_at=timezone.now() - old)
+
+        output = run()
+
+        assert counts(output)["expired saved intakes removed"] == 1
+        assert counts(output)["abandoned uploads removed"] == 1
+        assert MARK not in output
+        assert list(SavedIntake.objects.all()) == [waiting]
+        assert list(Document.objects.all()) == [waiting_upload]
+        assert not storage.exists(expired_upload.file.name)
+        assert storage.exists(waiting_upload.file.name)
+        link_email.refresh_from_db()
+        assert link_email.recipient == "" and link_email.context == {}
+        # Idempotent.
+        assert counts(run())["expired saved intakes removed"] == 0
+
+    def test_dry_run_counts_saved_intakes_and_keeps_them(self):
+        saved = self.saved(expires_in=-timedelta(days=1))
+        make_document(session_key=saved.upload_key, age=timedelta(days=9))
+        assert counts(run("--dry-run"))["expired saved intakes would remove"] == 1
+        assert SavedIntake.objects.count() == 1 and Document.objects.count() == 1
+
+
 class ClosedReferralTests:
     def test_a_referral_closed_past_the_period_keeps_only_an_anonymous_record(
         self, client, coordinator, settings
@@ -110,6 +154,7 @@ class ClosedReferralTests:
 
         assert counts(output) == {
             "expired intake sessions removed": 0,
+            "expired saved intakes removed": 0,
             "abandoned uploads removed": 0,
             "closed referrals purged": 1,
             "documents of purged referrals removed": 1,

@@ -16,6 +16,7 @@
   var url = box.getAttribute("data-keepalive-url");
   var message = box.querySelector("[data-timeout-message]");
   var button = box.querySelector("[data-keepalive]");
+  var saveLater = box.querySelector("[data-save-later]");
   var warnTimer = null;
   var expireTimer = null;
 
@@ -30,6 +31,9 @@
       message.textContent = "For your privacy, this form has cleared your answers after 2 hours without activity. " +
         "Please start again, or call us.";
       button.hidden = true;
+      if (saveLater) {
+        saveLater.hidden = true;
+      }
     }, expireAfter);
   }
 

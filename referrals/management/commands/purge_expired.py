@@ -21,6 +21,7 @@ class Command(BaseCommand):
         counts = retention.purge(dry_run=dry_run)
         verb = "would remove" if dry_run else "removed"
         self.stdout.write(f"expired intake sessions {verb}: {counts.sessions}")
+        self.stdout.write(f"expired saved intakes {verb}: {counts.saved_intakes}")
         self.stdout.write(f"abandoned uploads {verb}: {counts.uploads}")
         self.stdout.write(
             f"closed referrals {'would be purged' if dry_run else 'purged'}: {counts.referrals}"
