@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -120,6 +121,10 @@ class ReferralAdmin(admin.ModelAdmin):
             data["assignee"] = obj.assignee.get_username() if obj.assignee else ""
         ReferralEvent.objects.create(referral=obj, kind="staff_edit", actor=request.user, data=data)
 
+    def response_post_save_change(self, request, obj):
+        # Saving the assignee or notes stays on the referral (it used to go back to the queue).
+        return redirect(f"{reverse('admin:referrals_referral_change', args=[obj.pk])}#notes")
+
     def get_queryset(self, request):
         return queue.annotate_queue(super().get_queryset(request))
 
@@ -173,7 +178,18 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())
+        reply = (
+            format_html(' <span class="badge badge-reply">{}</span>', "Reply received")
+            if getattr(obj, "reply_unread", False)
+            else ""
+        )
+        return format_html(
+            '<span class="status status-{}">{}</span>{}<br><span class="muted">for {}</span>',
+            obj.status,
+            obj.get_status_display(),
+            reply,
+            queue.time_in_status(obj),
+        )
 
     @admin.display(description="Flags")
     def flags(self, obj):
@@ -260,6 +276,16 @@ class ReferralAdmin(admin.ModelAdmin):
         ]
         urls += assisted.urls(self)
         urls += [
+            path(
+                "<int:pk>/checklist/",
+                wrap(partial(admin_views.checklist_view, model_admin=self)),
+                name="{}_{}_checklist".format(*info),
+            ),
+            path(
+                "<int:pk>/replies/<int:info_pk>/read/",
+                wrap(partial(admin_views.reply_read_view, model_admin=self)),
+                name="{}_{}_reply_read".format(*info),
+            ),
             path(
                 "<int:pk>/checklist/<int:item_pk>/",
                 wrap(partial(admin_views.checklist_item_view, model_admin=self)),

@@ -61,6 +61,8 @@ ACTION_URL_SEGMENTS = {
 }
 
 
+GATES = {"clearance": "Clearance gate", "scheduling": "Scheduling gate"}
+
 EVENT_LABELS = {
     "submitted": "Self-referral submitted",
     "provider_referral": "Provider referral received",
@@ -98,6 +100,8 @@ def can_rescreen(user) -> bool:
 
 
 def available_actions(referral: Referral, user) -> list[dict]:
+    from referrals.admin_views import ACTIONS  # the views import this module
+
     names = workflow.allowed_actions(referral, user)
     if referral.is_open and referral.answers and can_rescreen(user):
         names.append("rescreen")
@@ -107,6 +111,7 @@ def available_actions(referral: Referral, user) -> list[dict]:
             "label": ACTION_LABELS[name],
             "url": reverse(f"admin:referrals_referral_{name}", args=[referral.pk]),
             "danger": name in ("decline", "withdraw"),
+            "confirm": ACTIONS[name].confirm,  # False: a button that posts at once
         }
         for name in names
     ]
@@ -209,6 +214,7 @@ def review_context(referral: Referral, user) -> dict:
         item_rows.append(
             {
                 "item": item,
+                "selectable": may_edit and item.status == ClearanceItem.ItemStatus.PENDING,
                 "help": step_help.get(item.step_id, ""),
                 "form": ChecklistItemForm(
                     initial={"status": item.status, "reason": item.reason, "note": item.note},
@@ -222,8 +228,25 @@ def review_context(referral: Referral, user) -> dict:
     satisfied = sum(1 for item in items if item.status != ClearanceItem.ItemStatus.PENDING)
 
     info_requests = [
-        {"request": info, "labels": info_items.labels(info.requested_items), "answers": answer_rows(info)}
-        for info in referral.info_requests.select_related("created_by").order_by("created_at")
+        {
+            "request": info,
+            "labels": info_items.labels(info.requested_items),
+            "answers": answer_rows(info),
+            "unread": info.responded_at is not None and info.reply_read_at is None,
+            "read_url": reverse("admin:referrals_referral_reply_read", args=[referral.pk, info.pk]),
+        }
+        for info in referral.info_requests.select_related("created_by", "reply_read_by").order_by(
+            "created_at"
+        )
+    ]
+    gates = [
+        {
+            "gate": gate,
+            "label": label,
+            "rows": [row for row in item_rows if row["item"].gate == gate],
+            "selectable": sum(1 for row in item_rows if row["item"].gate == gate and row["selectable"]),
+        }
+        for gate, label in GATES.items()
     ]
     events = list(referral.events.select_related("actor").order_by("created_at", "id"))
     status_labels = dict(Referral.Status.choices)
@@ -231,6 +254,7 @@ def review_context(referral: Referral, user) -> dict:
         event.label = EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())
         event.from_label = status_labels.get(event.from_status, "")
         event.to_label = status_labels.get(event.to_status, "")
+    problems = {gate: workflow.gate_problems(referral, gate) if is_open else [] for gate in GATES}
     return {
         "referral": referral,
         "indications": indication_labels(referral),
@@ -240,9 +264,15 @@ def review_context(referral: Referral, user) -> dict:
         "findings": finding_rows,
         "unresolved_count": sum(1 for row in finding_rows if row["needs_resolution"]),
         "checklist": item_rows,
+        "checklist_gates": [group for group in gates if group["rows"]],
+        "checklist_editable": any(row["form"] for row in item_rows),
+        "checklist_url": reverse("admin:referrals_referral_checklist", args=[referral.pk]),
+        "missing": missing(problems),
+        "unread_replies": [row for row in info_requests if row["unread"]],
+        "in_status": queue.time_in_status(referral),
         "checklist_progress": f"{satisfied}/{len(items)}",
-        "clearance_problems": workflow.gate_problems(referral, "clearance") if is_open else [],
-        "scheduling_problems": workflow.gate_problems(referral, "scheduling") if is_open else [],
+        "clearance_problems": problems["clearance"],
+        "scheduling_problems": problems["scheduling"],
         "documents": document_links(referral),
         "differences": difference_rows(referral),
         "info_requests": info_requests,
@@ -252,6 +282,18 @@ def review_context(referral: Referral, user) -> dict:
         "may_sign": may_sign,
         "decision": decision_record(referral),
     }
+
+
+def missing(problems_by_gate: dict[str, list[str]]) -> list[dict]:
+    """Per gate: the checklist items still open (by name) and the finding problems, for the top of the page."""
+    prefix = "Checklist item not done: "
+    groups = []
+    for gate, label in GATES.items():
+        problems = problems_by_gate[gate]
+        items = [p.removeprefix(prefix).rstrip(".") for p in problems if p.startswith(prefix)]
+        findings = [p for p in problems if not p.startswith(prefix)]
+        groups.append({"label": label, "items": items, "findings": findings, "count": len(problems)})
+    return groups
 
 
 def answer_rows(info) -> list[dict]:

@@ -20,9 +20,7 @@ def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
     axe_check(page)
     go(page, page.get_by_role("link", name=referral.reference))
     axe_check(page)
-    go(page, page.get_by_role("link", name="Start review"))
-    axe_check(page)
-    go(page, page.locator("input[type=submit][value='Start review']"))
+    go(page, page.get_by_role("button", name="Start review"))
     axe_check(page)  # the review page in review, with its checklist and finding forms
     go(page, page.get_by_role("link", name="Clear for treatment"))
     axe_check(page)  # a refused-until confirmation, listing what is missing

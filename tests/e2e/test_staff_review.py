@@ -45,7 +45,7 @@ def go(page, locator):
 def set_item(page, item, status="done"):
     row = page.locator(f"tr#item-{item.pk}")
     row.locator("select").select_option(status)
-    go(page, row.get_by_role("button", name="Save"))
+    go(page, page.get_by_role("button", name="Save changes"))
     assert page.locator(".messagelist .success").count() == 1, page.locator(".messagelist").inner_text()
 
 
@@ -66,10 +66,7 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     assert "Urgent safety" in page.locator("#result_list tbody tr").first.inner_text()
     save_screenshot(page, "staff-queue")
     go(page, page.get_by_role("link", name=referral.reference))
-    go(page, page.get_by_role("link", name="Start review"))
-    assert "Start review" in page.locator("h1").inner_text()
-    save_screenshot(page, "staff-confirm-start-review")
-    go(page, page.locator("input[type=submit][value='Start review']"))
+    go(page, page.get_by_role("button", name="Start review"))  # acts at once: no confirmation page
     assert "Review of" in page.locator(".messagelist").inner_text()
     assert "Clear for treatment" not in page.content()  # coordinators do not clear
 
