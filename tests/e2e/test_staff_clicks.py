@@ -171,3 +171,52 @@ def test_coordinator_completes_the_administrative_items(site_url, open_page):
 def teardown_module():
     if FIGURES:
         print("\nClicks and typed entries:", ", ".join(f"{k}: {v}" for k, v in FIGURES.items()))
+
+
+def test_queue_fits_1280_with_time_in_status_and_reply_mark(site_url, open_page, axe_check, save_screenshot):
+    """At 1280 px every column shows without sideways scrolling; a reply waits marked until read."""
+    from referrals import workflow
+    from referrals.models import InfoRequest
+
+    coordinator, clinician = coordinator_and_clinician()
+    demo.submit(first_name="Blake", last_name="Sample", phq9=[3, 3, 2, 2, 1, 2, 2, 1, 2])
+    demo.submit(first_name="Avery", last_name="Sample", sleep_apnea=True)
+    waiting = demo.make_referral(
+        "needs_info", coordinator=coordinator, clinician=clinician, first_name="Emerson", last_name="Sample"
+    )
+    workflow.receive_info(
+        InfoRequest.objects.get(referral=waiting),
+        response={"blood_pressure": {"systolic": 128, "diastolic": 80}, "medications": "Sertraline 50 mg"},
+    )
+    demo.make_referral(
+        "in_review", coordinator=coordinator, clinician=clinician, first_name="Drew", last_name="Sample"
+    )
+
+    page = open_page(1280, 900, bypass_csp=True)
+    hands = Counter(page)
+    hands.sign_in(site_url, coordinator)
+    hands.click(page.get_by_role("link", name="Open the queue"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for header in ("Assignee", "Waiting"):
+        box = page.locator("#result_list thead th", has_text=header).bounding_box()
+        assert box and box["x"] + box["width"] <= 1280, (header, box)
+    row = page.locator("#result_list tbody tr", has_text=waiting.reference)
+    assert "Reply received" in row.inner_text()
+    assert "for " in row.locator("td.field-status_badge").inner_text()  # time in this status
+    axe_check(page)
+    save_screenshot(page, "staff-queue")
+
+    hands.click(row.get_by_role("link", name=waiting.reference))
+    assert page.locator("#new-reply").bounding_box()["y"] < 900  # the reply is the first thing
+    axe_check(page)
+    save_screenshot(page, "staff-review-reply")
+    hands.click(page.get_by_role("button", name="Mark this reply read"))
+    assert page.locator("#new-reply").count() == 0
+    # Without scrolling: the state, what you can do now and what is missing, side by side.
+    page.evaluate("window.scrollTo(0, 0)")
+    for title in ("State", "What you can do now", "What is missing"):
+        box = page.get_by_role("heading", name=title, exact=True).bounding_box()
+        assert box["y"] + box["height"] < 900, (title, box)
+    assert page.locator(".action-buttons li").first.bounding_box()["y"] < 900
+    page.goto(f"{site_url}/staff/referrals/referral/")
+    assert "Reply received" not in page.locator("#result_list").inner_text()

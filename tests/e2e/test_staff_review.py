@@ -64,7 +64,7 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     assert page.locator("#result_list tbody tr").count() == 2
     # Urgent safety first.
     assert "Urgent safety" in page.locator("#result_list tbody tr").first.inner_text()
-    save_screenshot(page, "staff-queue")
+    save_screenshot(page, "staff-queue-urgent-first")
     go(page, page.get_by_role("link", name=referral.reference))
     go(page, page.get_by_role("button", name="Start review"))  # acts at once: no confirmation page
     assert "Review of" in page.locator(".messagelist").inner_text()
