@@ -37,3 +37,14 @@ def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
     page.goto(f"{site_url}/staff/referrals/referral/{referral.pk}/summary/")
     assert "Decision record: cleared" in page.content()
     axe_check(page)
+
+
+def test_policy_form_and_admin_index_have_no_axe_violations(site_url, open_page, axe_check):
+    """The plain labels of issue 14: the policy form and the renamed sections, for a clinic admin."""
+    admin_user = make_staff("alex", "Clinic admin")
+    page = open_page(1280, 900, bypass_csp=True)
+    sign_in(page, site_url, admin_user)
+    axe_check(page)
+    page.goto(f"{site_url}/staff/referrals/screeningpolicy/add/")
+    assert "Body mass index (BMI) limit" in page.content()
+    axe_check(page)

@@ -90,7 +90,7 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     assert "cannot be cleared yet" in refusal.inner_text()
     reason = refusal.locator("ul.refusal-reasons li").first
     assert reason.evaluate("e => getComputedStyle(e).backgroundImage") == "none"
-    assert page.locator(".gate-blocked summary").first.is_visible()
+    assert "Clearance gate" in page.locator(".missing-panel .gate-blocked .gate-title").first.inner_text()
 
     for item in referral.checklist.filter(gate="clearance", kind="clinical"):
         set_item(page, item)
