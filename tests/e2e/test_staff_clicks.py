@@ -5,6 +5,8 @@ before and after the one-pass checklist are in docs/staff-flow.md; the targets a
 maximums so the workspace cannot quietly get slower again.
 """
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -181,6 +183,13 @@ def test_queue_fits_1280_with_time_in_status_and_reply_mark(site_url, open_page,
     coordinator, clinician = coordinator_and_clinician()
     demo.submit(first_name="Blake", last_name="Sample", phq9=[3, 3, 2, 2, 1, 2, 2, 1, 2])
     demo.submit(first_name="Avery", last_name="Sample", sleep_apnea=True)
+    # The widest rows the queue shows: a possible duplicate, and a provider referral whose patient
+    # answered differently (two info badges), with several indications.
+    demo.submit(
+        first_name="Avery", last_name="Sample", sleep_apnea=True, secondary_indications=["trd", "ptsd"]
+    )
+    provider, _token = demo.provider_referral(first_name="Kai", last_name="Sample")
+    demo.complete_provider_referral(provider, indication="crps", date_of_birth=date(1968, 6, 30))
     waiting = demo.make_referral(
         "needs_info", coordinator=coordinator, clinician=clinician, first_name="Emerson", last_name="Sample"
     )
@@ -197,9 +206,15 @@ def test_queue_fits_1280_with_time_in_status_and_reply_mark(site_url, open_page,
     hands.sign_in(site_url, coordinator)
     hands.click(page.get_by_role("link", name="Open the queue"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # Nothing hidden inside the table's own scrolling box either.
+    results = page.locator("#changelist .results")
+    assert results.evaluate("e => e.scrollWidth <= e.clientWidth"), results.evaluate(
+        "e => [e.scrollWidth, e.clientWidth]"
+    )
+    right = results.bounding_box()["x"] + results.bounding_box()["width"]
     for header in ("Assignee", "Waiting"):
         box = page.locator("#result_list thead th", has_text=header).bounding_box()
-        assert box and box["x"] + box["width"] <= 1280, (header, box)
+        assert box and box["x"] + box["width"] <= right + 1, (header, box, right)
     row = page.locator("#result_list tbody tr", has_text=waiting.reference)
     assert "Reply received" in row.inner_text()
     assert "for " in row.locator("td.field-status_badge").inner_text()  # time in this status
