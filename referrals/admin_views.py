@@ -1,5 +1,8 @@
 """The review workspace's buttons: a confirmation page on GET, one workflow call on POST.
 
+Moves that are easy to undo and show no preview (start and resume review, `confirm=False`) have no
+confirmation page: the review page posts them directly, and a GET just returns to the review page.
+
 Each view checks the permission itself (`admin_view` only checks `is_staff`), loads the referral
 through the model admin's queryset, turns workflow errors into error messages that list the
 reasons, records the change in the admin log and redirects to the review page.
@@ -12,9 +15,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from referrals import screening, workflow
@@ -28,7 +33,7 @@ from referrals.admin.forms import (
 )
 from referrals.admin.review import available_actions, indication_labels
 from referrals.exceptions import WorkflowError
-from referrals.models import ClearanceItem, Finding, Referral
+from referrals.models import ClearanceItem, Finding, InfoRequest, Referral
 
 REVIEW_PERM = workflow.REVIEW_PERM
 SIGN_PERM = workflow.SIGN_PERM
@@ -99,6 +104,7 @@ class Action:
     success: Callable[[Referral, Any], str]
     form_class: type[forms.Form] = ConfirmForm
     preview: Callable[[Referral], dict] | None = None
+    confirm: bool = True  # False: the review page posts it at once, with no confirmation page
 
     @property
     def path(self) -> str:
@@ -138,6 +144,7 @@ ACTIONS: dict[str, Action] = {
             "referring clinician) are told it is being reviewed.",
             lambda r, u, d: workflow.start_review(r, actor=u),
             lambda r, _: f"Review of {r} started.",
+            confirm=False,
         ),
         Action(
             "request_info",
@@ -158,6 +165,7 @@ ACTIONS: dict[str, Action] = {
             "with the answer). Note what you learned in the staff notes.",
             lambda r, u, d: workflow.resume_review(r, actor=u),
             lambda r, _: f"Review of {r} resumed.",
+            confirm=False,
         ),
         Action(
             "clear",
@@ -245,6 +253,8 @@ def action_view(request, pk, *, model_admin, action: Action):
                 messages.ERROR,
             )
             return redirect(_change_url(referral))
+        if not action.confirm:
+            return redirect(_change_url(referral))  # acts only on POST, from the review page's button
         form = action.form_class(**form_kwargs)
     context = {
         **model_admin.admin_site.each_context(request),
@@ -311,6 +321,85 @@ def checklist_item_view(request, pk, item_pk, *, model_admin):
         anchor="item",
         needs_sign=False,
     )
+
+
+def checklist_view(request, pk, *, model_admin):
+    """Several checklist items in one save: "Mark selected done", or "Save changes" to every edited row.
+
+    Each item still goes through `workflow.update_checklist_item`, so the rules are the single-item
+    ones (clinical items need a clinician; waiving needs a reason). All or nothing: one refusal or
+    invalid row saves none of them, and the messages say which item and why.
+    """
+    if not request.user.has_perm(REVIEW_PERM):
+        raise PermissionDenied
+    referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    back = f"{_change_url(referral)}#checklist"
+    if request.method != "POST":
+        return redirect(back)
+    items = list(referral.checklist.order_by("order", "id"))
+    changes = []  # (item, status, reason, note)
+    problems = []
+    if request.POST.get("do") == "done":
+        chosen = set(request.POST.getlist("selected"))
+        for item in items:
+            if str(item.pk) not in chosen or item.status == ClearanceItem.ItemStatus.DONE:
+                continue
+            note = (request.POST.get(f"item-{item.pk}-note") or item.note or "").strip()[:1000]
+            changes.append((item, ClearanceItem.ItemStatus.DONE, "", note))
+        if not chosen:
+            problems.append("Tick the items to mark done first.")
+    else:
+        for item in items:
+            if f"item-{item.pk}-status" not in request.POST:
+                continue  # a row this person cannot edit is not on the form
+            form = ChecklistItemForm(request.POST, prefix=f"item-{item.pk}")
+            if not form.is_valid():
+                problems += [f"{item.title}: {e}" for errors in form.errors.values() for e in errors]
+                continue
+            data = form.cleaned_data
+            if (data["status"], data["reason"], data["note"]) != (item.status, item.reason, item.note):
+                changes.append((item, data["status"], data["reason"], data["note"]))
+    if problems:
+        for problem in problems:
+            model_admin.message_user(request, f"Not saved: {problem}", messages.ERROR)
+        return redirect(back)
+    if not changes:
+        model_admin.message_user(request, "Nothing to save: no item was changed.", messages.WARNING)
+        return redirect(back)
+    current = None
+    try:
+        with transaction.atomic():
+            for current, status, reason, note in changes:
+                workflow.update_checklist_item(
+                    current, actor=request.user, status=status, reason=reason, note=note
+                )
+    except WorkflowError as error:
+        text = format_html("Nothing saved. {}: {}", current.title, _error_message(error))
+        model_admin.message_user(request, text, messages.ERROR)
+        return redirect(back)
+    done = [item for item, status, _r, _n in changes if status == ClearanceItem.ItemStatus.DONE]
+    summary = f"Checklist: {len(changes)} item{'s' if len(changes) != 1 else ''} saved"
+    if len(done) == len(changes):
+        summary = f"Checklist: {len(done)} item{'s' if len(done) != 1 else ''} marked done"
+    summary += ": " + "; ".join(item.title for item, *_rest in changes) + "."
+    model_admin.log_change(request, referral, summary)
+    model_admin.message_user(request, summary, messages.SUCCESS)
+    return redirect(back)
+
+
+def reply_read_view(request, pk, info_pk, *, model_admin):
+    """Mark an information request's reply read: it leaves the top of the review page and the queue's mark."""
+    if not request.user.has_perm(REVIEW_PERM):
+        raise PermissionDenied
+    referral = get_object_or_404(model_admin.get_queryset(request), pk=pk)
+    info = get_object_or_404(InfoRequest, pk=info_pk, referral=referral, responded_at__isnull=False)
+    if request.method == "POST" and info.reply_read_at is None:
+        info.reply_read_at = timezone.now()
+        info.reply_read_by = request.user
+        info.save(update_fields=["reply_read_at", "reply_read_by"])
+        model_admin.log_change(request, referral, f"Reply from the {info.audience} marked read.")
+        model_admin.message_user(request, f"Reply from the {info.audience} marked read.", messages.SUCCESS)
+    return redirect(f"{_change_url(referral)}#information")
 
 
 def resolve_finding_view(request, pk, finding_pk, *, model_admin):

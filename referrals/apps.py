@@ -1,7 +1,17 @@
 """App configuration for referrals."""
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+
+# The admin's sections for the sign-in apps, written as a clinic would say them (not "AXES",
+# "OTP_TOTP"). Only the sections' names: no model option changes, so no migrations in those apps.
+SECTION_NAMES = {
+    "auth": "Staff sign-in and roles",
+    "axes": "Sign-in lockouts",
+    "otp_totp": "Authenticator apps",
+    "otp_static": "Recovery codes",
+    "auditlog": "Audit trail",
+}
 
 
 class ReferralsConfig(AppConfig):
@@ -14,6 +24,10 @@ class ReferralsConfig(AppConfig):
         from referrals import audit, staff_auth  # noqa: F401
 
         audit.register_models()
+
+        for label, name in SECTION_NAMES.items():
+            if label in apps.app_configs:
+                apps.get_app_config(label).verbose_name = name
 
         # Steps and rules defined in code reach every database on `migrate` (spec §6).
         from referrals import checks

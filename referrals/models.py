@@ -572,6 +572,11 @@ class InfoRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     response = models.JSONField(default=dict, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # A reply stays at the top of the review page, and marked in the queue, until staff mark it read.
+    reply_read_at = models.DateTimeField(null=True, blank=True)
+    reply_read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -88,11 +88,30 @@ POLICY_HELP = {
 }
 
 
+# The fields' names as a clinic says them (the model's names read "Bp severe systolic", "Bmi limit").
+POLICY_LABELS = {
+    "bp_severe_systolic": "Severe blood pressure: top number (systolic, mmHg)",
+    "bp_severe_diastolic": "Severe blood pressure: bottom number (diastolic, mmHg)",
+    "bp_elevated_systolic": "High blood pressure: top number (systolic, mmHg)",
+    "bp_elevated_diastolic": "High blood pressure: bottom number (diastolic, mmHg)",
+    "min_age": "Youngest age accepted (years)",
+    "older_adult_age": "Older adult from age (years)",
+    "ecg_age": "ECG needed from age (years)",
+    "bmi_limit": "Body mass index (BMI) limit",
+    "cardiac_lookback_months": "Recent heart event: how far back to ask (months)",
+    "substance_lookback_months": "Active substance use: how far back to ask (months)",
+    "pc_ptsd5_cutoff": "PTSD screen (PC-PTSD-5): positive from this score",
+    "psychosis_history_severity": "Past psychosis counts as",
+    "change_note": "Why this change",
+}
+
+
 class ScreeningPolicyForm(forms.ModelForm):
     class Meta:
         model = ScreeningPolicy
         fields = [*POLICY_HELP]
         help_texts = POLICY_HELP
+        labels = POLICY_LABELS
 
     def clean_change_note(self):
         note = self.cleaned_data.get("change_note", "").strip()

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
     IntegerField,
     OuterRef,
@@ -20,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from referrals import business_days
-from referrals.models import ClearanceItem, Referral
+from referrals.models import ClearanceItem, InfoRequest, Referral
 
 S = Referral.Status
 # The clinic owes the next move in these statuses; the target clock only runs for them.
@@ -92,6 +93,7 @@ def annotate_queue(queryset: QuerySet, today: date | None = None) -> QuerySet:
             items_done=_checklist_count(~Q(status=pending)),
         )
         .annotate(overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField()))
+        .annotate(reply_unread=Exists(UNREAD_REPLIES))
     )
 
 
@@ -108,6 +110,25 @@ class QueuePaginator(Paginator):
         top = min(bottom + self.per_page, self.count)
         keys = self.object_list.values("pk")[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+
+# A patient or referrer answered an information request and no staff member has marked it read.
+UNREAD_REPLIES = InfoRequest.objects.filter(
+    referral=OuterRef("pk"), responded_at__isnull=False, reply_read_at__isnull=True
+)
+
+
+def time_in_status(referral: Referral, now=None) -> str:
+    """How long the referral has been in its current status, in words ("3 days", "5 hours")."""
+    since = referral.status_changed_at or referral.submitted_at or referral.created_at
+    if since is None:
+        return ""
+    seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "under a minute"
 
 
 def waiting(referral: Referral, today: date | None = None) -> dict:

@@ -10,6 +10,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -190,6 +191,10 @@ class ReferralAdmin(admin.ModelAdmin):
             referral=obj, kind=ReferralEvent.Kind.STAFF_EDIT, actor=request.user, data=data
         )
 
+    def response_post_save_change(self, request, obj):
+        # Saving the assignee or notes stays on the referral (it used to go back to the queue).
+        return redirect(f"{reverse('admin:referrals_referral_change', args=[obj.pk])}#notes")
+
     def get_queryset(self, request):
         return queue.annotate_queue(super().get_queryset(request)).select_related("assignee")
 
@@ -241,7 +246,18 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
-        return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())
+        reply = (
+            format_html(' <span class="badge badge-reply">{}</span>', "Reply received")
+            if getattr(obj, "reply_unread", False)
+            else ""
+        )
+        return format_html(
+            '<span class="status status-{}">{}</span>{}<br><span class="muted">for {}</span>',
+            obj.status,
+            obj.get_status_display(),
+            reply,
+            queue.time_in_status(obj),
+        )
 
     @admin.display(description="Flags")
     def flags(self, obj):
@@ -328,6 +344,16 @@ class ReferralAdmin(admin.ModelAdmin):
         ]
         urls += assisted.urls(self)
         urls += [
+            path(
+                "<int:pk>/checklist/",
+                wrap(partial(admin_views.checklist_view, model_admin=self)),
+                name="{}_{}_checklist".format(*info),
+            ),
+            path(
+                "<int:pk>/replies/<int:info_pk>/read/",
+                wrap(partial(admin_views.reply_read_view, model_admin=self)),
+                name="{}_{}_reply_read".format(*info),
+            ),
             path(
                 "<int:pk>/checklist/<int:item_pk>/",
                 wrap(partial(admin_views.checklist_item_view, model_admin=self)),

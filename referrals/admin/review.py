@@ -31,6 +31,8 @@ ASQ_LABELS = {
     "acute_positive": "Positive, ACUTE",
 }
 
+GATES = {"clearance": "Clearance gate", "scheduling": "Scheduling gate"}
+
 
 def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
     codes = [referral.indication, *(referral.secondary_indications or [])]
@@ -43,12 +45,15 @@ def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
 
 def available_actions(referral: Referral, user) -> list[dict]:
     """The buttons of the review page, from workflow's table of moves."""
+    from referrals.admin_views import ACTIONS  # the views import this module
+
     return [
         {
             "name": name,
             "label": workflow.ACTIONS[name].label,
             "url": reverse(f"admin:referrals_referral_{name}", args=[referral.pk]),
             "danger": workflow.ACTIONS[name].danger,
+            "confirm": ACTIONS[name].confirm,  # False: a button that posts at once
         }
         for name in workflow.allowed_actions(referral, user)
     ]
@@ -154,6 +159,7 @@ def review_context(referral: Referral, user) -> dict:
         item_rows.append(
             {
                 "item": item,
+                "selectable": may_edit and item.status == ClearanceItem.ItemStatus.PENDING,
                 "help": step_help.get(item.step_id, ""),
                 "form": ChecklistItemForm(
                     initial={"status": item.status, "reason": item.reason, "note": item.note},
@@ -167,8 +173,25 @@ def review_context(referral: Referral, user) -> dict:
     satisfied = sum(1 for item in items if item.status != ClearanceItem.ItemStatus.PENDING)
 
     info_requests = [
-        {"request": info, "labels": info_items.labels(info.requested_items), "answers": answer_rows(info)}
-        for info in referral.info_requests.select_related("created_by").order_by("created_at")
+        {
+            "request": info,
+            "labels": info_items.labels(info.requested_items),
+            "answers": answer_rows(info),
+            "unread": info.responded_at is not None and info.reply_read_at is None,
+            "read_url": reverse("admin:referrals_referral_reply_read", args=[referral.pk, info.pk]),
+        }
+        for info in referral.info_requests.select_related("created_by", "reply_read_by").order_by(
+            "created_at"
+        )
+    ]
+    gates = [
+        {
+            "gate": gate,
+            "label": label,
+            "rows": [row for row in item_rows if row["item"].gate == gate],
+            "selectable": sum(1 for row in item_rows if row["item"].gate == gate and row["selectable"]),
+        }
+        for gate, label in GATES.items()
     ]
     events = list(referral.events.select_related("actor").order_by("created_at", "id"))
     status_labels = dict(Referral.Status.choices)
@@ -176,6 +199,10 @@ def review_context(referral: Referral, user) -> dict:
         event.label = event.get_kind_display()
         event.from_label = status_labels.get(event.from_status, "")
         event.to_label = status_labels.get(event.to_status, "")
+    problems = {
+        gate: workflow.gate_problems(referral, gate, items=items, findings=findings) if is_open else []
+        for gate in GATES
+    }
     return {
         "referral": referral,
         "indications": indication_labels(referral),
@@ -185,13 +212,15 @@ def review_context(referral: Referral, user) -> dict:
         "findings": finding_rows,
         "unresolved_count": sum(1 for row in finding_rows if row["needs_resolution"]),
         "checklist": item_rows,
+        "checklist_gates": [group for group in gates if group["rows"]],
+        "checklist_editable": any(row["form"] for row in item_rows),
+        "checklist_url": reverse("admin:referrals_referral_checklist", args=[referral.pk]),
+        "missing": missing(problems),
+        "unread_replies": [row for row in info_requests if row["unread"]],
+        "in_status": queue.time_in_status(referral),
         "checklist_progress": f"{satisfied}/{len(items)}",
-        "clearance_problems": (
-            workflow.gate_problems(referral, "clearance", items=items, findings=findings) if is_open else []
-        ),
-        "scheduling_problems": (
-            workflow.gate_problems(referral, "scheduling", items=items, findings=findings) if is_open else []
-        ),
+        "clearance_problems": problems["clearance"],
+        "scheduling_problems": problems["scheduling"],
         "documents": document_links(referral),
         "differences": difference_rows(referral),
         "info_requests": info_requests,
@@ -201,6 +230,18 @@ def review_context(referral: Referral, user) -> dict:
         "may_sign": may_sign,
         "decision": decision_record(referral),
     }
+
+
+def missing(problems_by_gate: dict[str, list[str]]) -> list[dict]:
+    """Per gate: the checklist items still open (by name) and the finding problems, for the top of the page."""
+    prefix = "Checklist item not done: "
+    groups = []
+    for gate, label in GATES.items():
+        problems = problems_by_gate[gate]
+        items = [p.removeprefix(prefix).rstrip(".") for p in problems if p.startswith(prefix)]
+        findings = [p for p in problems if not p.startswith(prefix)]
+        groups.append({"label": label, "items": items, "findings": findings, "count": len(problems)})
+    return groups
 
 
 def answer_rows(info) -> list[dict]:

@@ -20,9 +20,7 @@ def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
     axe_check(page)
     go(page, page.get_by_role("link", name=referral.reference))
     axe_check(page)
-    go(page, page.get_by_role("link", name="Start review"))
-    axe_check(page)
-    go(page, page.locator("input[type=submit][value='Start review']"))
+    go(page, page.get_by_role("button", name="Start review"))
     axe_check(page)  # the review page in review, with its checklist and finding forms
     go(page, page.get_by_role("link", name="Clear for treatment"))
     axe_check(page)  # a refused-until confirmation, listing what is missing
@@ -38,4 +36,15 @@ def test_staff_pages_have_no_axe_violations(site_url, open_page, axe_check):
     axe_check(page)
     page.goto(f"{site_url}/staff/referrals/referral/{referral.pk}/summary/")
     assert "Decision record: cleared" in page.content()
+    axe_check(page)
+
+
+def test_policy_form_and_admin_index_have_no_axe_violations(site_url, open_page, axe_check):
+    """The plain labels of issue 14: the policy form and the renamed sections, for a clinic admin."""
+    admin_user = make_staff("alex", "Clinic admin")
+    page = open_page(1280, 900, bypass_csp=True)
+    sign_in(page, site_url, admin_user)
+    axe_check(page)
+    page.goto(f"{site_url}/staff/referrals/screeningpolicy/add/")
+    assert "Body mass index (BMI) limit" in page.content()
     axe_check(page)

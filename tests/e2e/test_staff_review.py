@@ -45,7 +45,7 @@ def go(page, locator):
 def set_item(page, item, status="done"):
     row = page.locator(f"tr#item-{item.pk}")
     row.locator("select").select_option(status)
-    go(page, row.get_by_role("button", name="Save"))
+    go(page, page.get_by_role("button", name="Save changes"))
     assert page.locator(".messagelist .success").count() == 1, page.locator(".messagelist").inner_text()
 
 
@@ -64,12 +64,9 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     assert page.locator("#result_list tbody tr").count() == 2
     # Urgent safety first.
     assert "Urgent safety" in page.locator("#result_list tbody tr").first.inner_text()
-    save_screenshot(page, "staff-queue")
+    save_screenshot(page, "staff-queue-urgent-first")
     go(page, page.get_by_role("link", name=referral.reference))
-    go(page, page.get_by_role("link", name="Start review"))
-    assert "Start review" in page.locator("h1").inner_text()
-    save_screenshot(page, "staff-confirm-start-review")
-    go(page, page.locator("input[type=submit][value='Start review']"))
+    go(page, page.get_by_role("button", name="Start review"))  # acts at once: no confirmation page
     assert "Review of" in page.locator(".messagelist").inner_text()
     assert "Clear for treatment" not in page.content()  # coordinators do not clear
 
@@ -93,7 +90,7 @@ def test_coordinator_then_clinician_clear_a_new_referral(site_url, open_page, sa
     assert "cannot be cleared yet" in refusal.inner_text()
     reason = refusal.locator("ul.refusal-reasons li").first
     assert reason.evaluate("e => getComputedStyle(e).backgroundImage") == "none"
-    assert page.locator(".gate-blocked summary").first.is_visible()
+    assert "Clearance gate" in page.locator(".missing-panel .gate-blocked .gate-title").first.inner_text()
 
     for item in referral.checklist.filter(gate="clearance", kind="clinical"):
         set_item(page, item)

@@ -47,6 +47,21 @@ def assert_confirmation_page(client, referral, action, *texts):
     return response
 
 
+def assert_no_confirmation_page(client, referral, action):
+    """Start and resume review act at once from the review page: a GET changes nothing and shows no
+    confirmation page, it just returns to the review page."""
+    before = snapshot(referral)
+    response = client.get(action_url(referral, action))
+    assert response.status_code == 302
+    assert response["Location"] == change_url(referral)
+    assert snapshot(referral) == before
+    page = client.get(change_url(referral)).content.decode()
+    # The review page offers it as a button that posts, not a link to a confirmation page.
+    assert f'<form method="post" action="{action_url(referral, action)}">' in page
+    assert f'href="{action_url(referral, action)}"' not in page
+    return response
+
+
 def post_action(client, referral, action, data=None):
     """POST and follow the redirect; returns (response, messages)."""
     response = client.post(action_url(referral, action), data or {})

@@ -16,10 +16,8 @@ class ResumeReviewTests:
     def test_staff_without_permission_gets_403(self, staff_client, staff_without_permission, make_referral):
         m.assert_forbidden(staff_client(staff_without_permission), make_referral("needs_info"), ACTION)
 
-    def test_get_shows_a_confirmation(self, staff_client, coordinator, make_referral):
-        m.assert_confirmation_page(
-            staff_client(coordinator), make_referral("needs_info"), ACTION, "Resume review"
-        )
+    def test_acts_at_once_without_a_confirmation_page(self, staff_client, coordinator, make_referral):
+        m.assert_no_confirmation_page(staff_client(coordinator), make_referral("needs_info"), ACTION)
 
     def test_post_resumes(self, staff_client, coordinator, make_referral):
         referral = make_referral("needs_info")
