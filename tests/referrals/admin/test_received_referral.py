@@ -136,7 +136,8 @@ class ReceivedReferralTests:
         assert online.reference in page and faxed.reference not in page
         page = client.get(changelist, {"channel": "staff", "source__exact": "provider"}).content.decode()
         assert faxed.reference in page and online.reference not in page
-        export = client.get(reverse("admin:referrals_referral_export"), {"channel": "fax"}).content.decode()
+        response = client.get(reverse("admin:referrals_referral_export"), {"channel": "fax"})
+        export = b"".join(response.streaming_content).decode()
         assert faxed.reference in export and "Provider referral (received by fax)" in export
         assert online.reference not in export
         review = client.get(reverse("admin:referrals_referral_change", args=[faxed.pk])).content.decode()

@@ -6,6 +6,7 @@ key, searches answered by one exact condition each, sessions written at most onc
 definitions that refresh when a clinic admin saves them.
 """
 
+import re
 import time
 from datetime import date
 
@@ -52,11 +53,13 @@ class QueryBudgetTests:
     @pytest.mark.parametrize(
         "query", ["", "?queue=all", "?queue=closed&flag=relative", "?q=family3&queue=all"]
     )
-    def test_queue_costs_the_same_at_3_and_30_referrals(
+    def test_queue_costs_the_same_at_8_and_30_referrals(
         self, staff_client, coordinator, clinician, django_assert_max_num_queries, query
     ):
         client = staff_client(coordinator)
-        grow_to(3, coordinator, clinician)
+        # 8 is the smallest size at which every filter below lists a row: an empty page records no
+        # reads, so it would cost fewer queries for a reason that has nothing to do with size.
+        grow_to(8, coordinator, clinician)
         small = queries_for(client, URL + query)
         grow_to(30, coordinator, clinician)
         with django_assert_max_num_queries(QUEUE_BUDGET):
@@ -224,8 +227,9 @@ class CachedDefinitionTests:
         referral = make_referral("in_review")
         client = staff_client(coordinator)
         page = client.get(f"{URL}{referral.pk}/change/").content.decode()
-        assert f'value="{clinician.pk}"' in page
-        assert f'value="{staff_without_permission.pk}"' not in page
+        menu = re.search(r'<select name="assignee".*?</select>', page, re.S).group(0)
+        assert f'value="{clinician.pk}"' in menu
+        assert f'value="{staff_without_permission.pk}"' not in menu
         client.post(
             f"{URL}{referral.pk}/change/", {"assignee": staff_without_permission.pk, "staff_notes": ""}
         )
