@@ -81,7 +81,7 @@ def seed_definitions(apps) -> None:
             defaults={"title": title, "severity_text": severity_text, "gate": gate, "help_text": help_text},
         )
     if not Policy.objects.exists():
-        Policy.objects.create(change_note="Clinic default policy (screening spec v1).")
+        Policy.objects.create(change_note="Clinic default policy (screening spec v4).")
     Wording.objects.get_or_create(
         version=DEFAULT_VERSION,
         defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
@@ -159,7 +159,7 @@ def sync_definitions(apps=None, using: str = "default") -> dict:
         "rules": _sync_rows(Rule, "code", code_rules(), RULE_FIELDS, using),
     }
     if not Policy.objects.using(using).exists():
-        Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v1).")
+        Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v4).")
     Wording.objects.using(using).get_or_create(
         version=DEFAULT_VERSION,
         defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
