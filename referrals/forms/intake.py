@@ -435,7 +435,7 @@ class HealthBodyForm(StepForm):
         unsure=True,
     )
     glaucoma = yes_no(
-        "Do you have glaucoma or high pressure in your eyes, or have you had eye surgery or an eye injury in the past 3 months?"
+        "Do you have glaucoma or high pressure in your eyes? Or have you had eye surgery or an eye injury in the past 3 months?"
     )
     sleep_apnea = yes_no(
         "Do you have sleep apnea or use a CPAP machine, or have you had breathing problems with sedation or anesthesia?"
@@ -542,7 +542,8 @@ class HealthMindForm(StepForm):
     )
     bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
     mood_stabilizer_current = yes_no(
-        "Do you take lithium, valproate (Depakote), carbamazepine (Tegretol) or an antipsychotic for your mood now?",
+        "Do you take a medicine to keep your mood steady now? For example lithium, valproate (Depakote), carbamazepine "
+        "(Tegretol) or an antipsychotic.",
         help_text="Lamotrigine (Lamictal) on its own does not count here.",
     )
     alcohol_heavy = yes_no(
@@ -551,9 +552,9 @@ class HealthMindForm(StepForm):
     )
     substance_problem_recent = yes_no(
         "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, you had strong cravings, or you kept using even though it hurt you or others.",
-        help_text="Do not count these: needing more of a medicine, or feeling withdrawal from it, when you take it as prescribed "
-        "(for example opioids or benzodiazepines for pain), or taking buprenorphine, methadone or naltrexone as prescribed "
-        "for treatment.",
+        help_text="These do not count: needing more of a medicine, or having withdrawal from it, when you take it as "
+        "prescribed. For example, opioids or benzodiazepines for pain. Taking buprenorphine, methadone or naltrexone as "
+        "prescribed does not count either.",
     )
     substance_history = yes_no("Have you ever had treatment for, or a problem with, alcohol or drug use?")
     ketamine_nonmedical_use = yes_no(
