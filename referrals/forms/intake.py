@@ -23,6 +23,7 @@ from referrals.forms.fields import (
 from referrals.forms.fields import (
     phone as phone_field,
 )
+from referrals.questionnaires import scored_options
 from referrals.screening.answers import age_on
 
 # The codes come from the screening core (`coded` checks them at import); the patient-facing labels,
@@ -634,9 +635,10 @@ class MedicationsForm(StepForm):
 
 
 def frequency_field(label, options):
+    """A scored question: each answer's value is the score its label carries in the wording."""
     return forms.TypedChoiceField(
         label=label,
-        choices=[(str(i), text_) for i, text_ in enumerate(options)],
+        choices=[(str(score), text_) for score, text_ in scored_options(options)],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how often", "invalid_choice": "Choose one of the answers shown"},
