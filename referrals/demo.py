@@ -98,6 +98,7 @@ SECTIONS = [
             "psychosis_history",
             "mania_recent",
             "bipolar_diagnosis",
+            "mood_stabilizer_current",
             "alcohol_heavy",
             "substance_problem_recent",
             "substance_history",
