@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from referrals import workflow
+from referrals import questionnaires, workflow
 from referrals.models import ClearanceItem, Finding, Referral
 
 S = Referral.Status
@@ -98,6 +98,7 @@ SECTIONS = [
             "psychosis_history",
             "mania_recent",
             "bipolar_diagnosis",
+            "mood_stabilizer_current",
             "alcohol_heavy",
             "substance_problem_recent",
             "substance_history",
@@ -193,7 +194,7 @@ def submit(
         answers=answers,
         details={"summary": summary_for(answers), "medication_list": "None", "allergies": "None"},
         today=today or timezone.localdate(),
-        questionnaire_version="plain-2026.1",
+        questionnaire_version=questionnaires.DEFAULT_VERSION,
     )
 
 
@@ -273,7 +274,7 @@ def complete_provider_referral(
         answers=answers,
         details={"summary": summary_for(answers)},
         today=timezone.localdate(),
-        questionnaire_version="plain-2026.1",
+        questionnaire_version=questionnaires.DEFAULT_VERSION,
         referral=Referral.objects.get(pk=referral.pk),
         differences=differences,
     )

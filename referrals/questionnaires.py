@@ -3,15 +3,22 @@
 Structure is fixed by the instruments (item count, order, recall window, response options and
 scores); the words are our own paraphrase, faithful to each item's meaning. A clinic admin may
 replace them with the official wording (a new QuestionnaireText row) without a code change.
+
+Every wording the app has shipped stays here under its version name (CODE_VERSIONS), unchanged, so
+a referral keeps the words it was answered with; a change of wording is a new version. From
+plain-2026.2 each answer option is keyed by the score it carries ("0" to "3"), so replacement
+wording cannot put a label on the wrong score; plain-2026.1 keeps its list, read by position.
 """
 
+import copy
 from typing import Any
 
-DEFAULT_VERSION = "plain-2026.1"
-
 FREQUENCY_OPTIONS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+SCORES = ("0", "1", "2", "3")  # the scores a PHQ-9, GAD-7 (or PHQ-9 difficulty) answer carries
 
-DEFAULT_TEXTS: dict[str, Any] = {
+# The first plain wording (shipped until screening-spec v4). Kept verbatim: referrals answered with it
+# record its version.
+PLAIN_2026_1: dict[str, Any] = {
     "phq9": {
         "name": "Mood questions (PHQ-9)",
         "stem": "In the past 2 weeks, how often has each of these bothered you?",
@@ -84,11 +91,88 @@ DEFAULT_TEXTS: dict[str, Any] = {
     },
 }
 
+
+def _keyed(options: list[str]) -> dict[str, str]:
+    return dict(zip(SCORES, options, strict=True))
+
+
+def _plain_2026_2() -> dict[str, Any]:
+    texts = copy.deepcopy(PLAIN_2026_1)
+    # PC-PTSD-5 item 3 means constantly on guard, watchful or easily startled (Prins 2016), not "most
+    # of the time".
+    texts["pc_ptsd5"]["items"][2] = "Been constantly on guard, watchful or easily startled?"
+    for name in ("phq9", "gad7"):
+        texts[name]["options"] = _keyed(texts[name]["options"])
+    texts["phq9"]["difficulty"]["options"] = _keyed(texts["phq9"]["difficulty"]["options"])
+    return texts
+
+
+PLAIN_2026_2 = _plain_2026_2()
+
+# Every wording version defined in code, oldest first; the last is the default.
+CODE_VERSIONS: dict[str, dict[str, Any]] = {"plain-2026.1": PLAIN_2026_1, "plain-2026.2": PLAIN_2026_2}
+DEFAULT_VERSION = "plain-2026.2"
+DEFAULT_TEXTS: dict[str, Any] = CODE_VERSIONS[DEFAULT_VERSION]
+
 EXPECTED_COUNTS = {"phq9": 9, "gad7": 7, "pc_ptsd5": 5, "asq": 4}
 
 
-def structure_problems(texts: Any) -> list[str]:
-    """Why replacement wording would break an instrument's structure; empty when it fits."""
+def scored_options(options: Any) -> list[tuple[int, str]]:
+    """(score, label) pairs, lowest score first: options keyed by score, or (plain-2026.1) a list by position."""
+    if isinstance(options, dict):
+        return sorted((int(score), label) for score, label in options.items() if str(score).isdigit())
+    return list(enumerate(options or []))
+
+
+def with_keyed_options(texts: Any) -> Any:
+    """A copy of the wording with every answer option keyed by its score (a list is read by position)."""
+    if not isinstance(texts, dict):
+        return texts
+    texts = copy.deepcopy(texts)
+    parts = [texts.get("phq9"), texts.get("gad7"), (texts.get("phq9") or {}).get("difficulty")]
+    for part in parts:
+        if isinstance(part, dict) and isinstance(part.get("options"), list) and len(part["options"]) == 4:
+            part["options"] = _keyed(part["options"])
+    return texts
+
+
+def scored_parts(texts: Any) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Each scored set of answer options in the wording, named, as (score, label) pairs."""
+    if not isinstance(texts, dict):
+        return []
+    parts = [
+        ("PHQ-9", (texts.get("phq9") or {}).get("options")),
+        ("PHQ-9 difficulty", ((texts.get("phq9") or {}).get("difficulty") or {}).get("options")),
+        ("GAD-7", (texts.get("gad7") or {}).get("options")),
+    ]
+    return [(name, scored_options(options)) for name, options in parts if isinstance(options, (dict, list))]
+
+
+def _options_problem(where: str, options: Any, *, keyed: bool) -> str | None:
+    if isinstance(options, dict):
+        if set(options) != set(SCORES) or not all(isinstance(v, str) and v.strip() for v in options.values()):
+            return f"{where} needs exactly one label for each score 0, 1, 2 and 3, keyed by the score."
+        return None
+    if keyed:
+        return (
+            f"{where} must key each label by the score it carries, for example "
+            '{"0": "Not at all", "1": "Several days", "2": "More than half the days", "3": "Nearly every day"}.'
+        )
+    if (
+        not isinstance(options, list)
+        or len(options) != 4
+        or not all(isinstance(v, str) and v for v in options)
+    ):
+        return f"{where} needs exactly 4 response labels (scored 0 to 3)."
+    return None
+
+
+def structure_problems(texts: Any, *, keyed: bool = False) -> list[str]:
+    """Why wording would break an instrument's structure; empty when it fits.
+
+    `keyed=True` is the rule for new (replacement) wording: every answer option keyed by its score.
+    Without it, a stored plain-2026.1 list of labels (scored by position) is still read.
+    """
     problems = []
     if not isinstance(texts, dict):
         return ["The wording must be a JSON object keyed by instrument."]
@@ -101,9 +185,16 @@ def structure_problems(texts: Any) -> list[str]:
         ):
             problems.append(f"{name} needs exactly {count} item texts.")
     for name in ("phq9", "gad7"):
-        options = (texts.get(name) or {}).get("options")
-        if not isinstance(options, list) or len(options) != 4:
-            problems.append(f"{name} needs exactly 4 response labels (scored 0 to 3).")
+        problem = _options_problem(f"{name} options", (texts.get(name) or {}).get("options"), keyed=keyed)
+        if problem:
+            problems.append(problem)
+    difficulty = (texts.get("phq9") or {}).get("difficulty")
+    if not isinstance(difficulty, dict) or not isinstance(difficulty.get("question"), str):
+        problems.append("phq9 needs its difficulty question.")
+    else:
+        problem = _options_problem("phq9 difficulty options", difficulty.get("options"), keyed=keyed)
+        if problem:
+            problems.append(problem)
     if not isinstance((texts.get("asq") or {}).get("acuity"), str):
         problems.append("asq needs its acuity question.")
     if not isinstance((texts.get("pc_ptsd5") or {}).get("exposure"), str):

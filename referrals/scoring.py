@@ -1,4 +1,4 @@
-"""Pure scoring of the intake questionnaires (PHQ-9, GAD-7, PC-PTSD-5, pain NRS, ASQ); screening-spec v1."""
+"""Pure scoring of the intake questionnaires (PHQ-9, GAD-7, PC-PTSD-5, pain NRS, ASQ); screening-spec v4."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-# PHQ-9 bands: Kroenke 2001; screening-spec v1 §1.
+# PHQ-9 bands: Kroenke 2001; screening-spec v4 §1.
 PHQ9_BANDS: tuple[tuple[int, str], ...] = (
     (20, "severe"),
     (15, "moderately_severe"),
@@ -14,7 +14,7 @@ PHQ9_BANDS: tuple[tuple[int, str], ...] = (
     (5, "mild"),
     (0, "minimal"),
 )
-# GAD-7 bands: Spitzer 2006; screening-spec v1 §1.
+# GAD-7 bands: Spitzer 2006; screening-spec v4 §1.
 GAD7_BANDS: tuple[tuple[int, str], ...] = (
     (15, "severe"),
     (10, "moderate"),

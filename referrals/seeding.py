@@ -12,7 +12,7 @@ import json
 
 from django.contrib.auth.management import create_permissions
 
-from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION
+from referrals.questionnaires import CODE_VERSIONS, DEFAULT_TEXTS, DEFAULT_VERSION
 from referrals.screening import CLEARANCE_STEPS, RULES
 
 COORDINATOR = "Intake coordinator"
@@ -81,7 +81,7 @@ def seed_definitions(apps) -> None:
             defaults={"title": title, "severity_text": severity_text, "gate": gate, "help_text": help_text},
         )
     if not Policy.objects.exists():
-        Policy.objects.create(change_note="Clinic default policy (screening spec v1).")
+        Policy.objects.create(change_note="Clinic default policy (screening spec v4).")
     Wording.objects.get_or_create(
         version=DEFAULT_VERSION,
         defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
@@ -159,12 +159,37 @@ def sync_definitions(apps=None, using: str = "default") -> dict:
         "rules": _sync_rows(Rule, "code", code_rules(), RULE_FIELDS, using),
     }
     if not Policy.objects.using(using).exists():
-        Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v1).")
-    Wording.objects.using(using).get_or_create(
-        version=DEFAULT_VERSION,
-        defaults={"texts": DEFAULT_TEXTS, "change_note": "Plain-language default wording."},
-    )
+        Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v4).")
+    report["wording"] = sync_wording(Wording, using)
     return report
+
+
+def sync_wording(Wording, using: str = "default") -> dict:
+    """Make the newest code wording current, unless the clinic chose its own.
+
+    The wording in use is the newest row. When that row is a wording shipped in code (so the clinic
+    has not replaced it), a newer code version is added as a new row: earlier rows stay as they were,
+    and referrals keep the version they were answered with. When the clinic's own wording is in use,
+    nothing is added (the clinic decides when to change its patients' wording).
+    """
+    rows = Wording.objects.using(using)
+    current = rows.order_by("-id").values_list("version", flat=True).first()
+    if current is None or (current in CODE_VERSIONS and current != DEFAULT_VERSION):
+        if not rows.filter(version=DEFAULT_VERSION).exists():
+            rows.create(
+                version=DEFAULT_VERSION, texts=DEFAULT_TEXTS, change_note=WORDING_NOTES[DEFAULT_VERSION]
+            )
+            return {"added": [DEFAULT_VERSION], "updated": [], "kept_edited": []}
+    if current is not None and current not in CODE_VERSIONS:
+        return {"added": [], "updated": [], "kept_edited": [current]}  # the clinic's own wording
+    return {"added": [], "updated": [], "kept_edited": []}
+
+
+WORDING_NOTES = {
+    "plain-2026.1": "Plain-language default wording.",
+    "plain-2026.2": "Plain-language default wording; PC-PTSD-5 item 3 says constantly on guard, watchful or "
+    "easily startled; each answer option keyed by its score.",
+}
 
 
 def missing_definitions(using: str = "default") -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""Pure checks for referral identifiers: NPI check digit and ICD-10-CM code format (screening-spec v1 §8)."""
+"""Pure checks for referral identifiers: NPI check digit and ICD-10-CM code format (screening-spec v4 §8)."""
 
 from __future__ import annotations
 

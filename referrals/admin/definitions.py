@@ -7,6 +7,7 @@ admin history (none of these hold patient data).
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
 from referrals import definitions_cache
 from referrals.models import (
@@ -16,7 +17,12 @@ from referrals.models import (
     QuestionnaireText,
     ScreeningPolicy,
 )
-from referrals.questionnaires import structure_problems
+from referrals.questionnaires import (
+    DEFAULT_TEXTS,
+    scored_parts,
+    structure_problems,
+    with_keyed_options,
+)
 
 
 class HistoryMixin:
@@ -152,8 +158,18 @@ class QuestionnaireTextForm(forms.ModelForm):
             "version": "A new name for this wording (for example 'official-2026.2'); each referral records the "
             "version its patient saw.",
             "texts": "The wording keyed by instrument. Item counts, order and options are fixed by the "
-            "instruments; only the words may change.",
+            "instruments; only the words may change. Each answer option is keyed by the score it carries "
+            '("0" to "3"), and every score needs exactly one label, so new words cannot move a label to '
+            "another score.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Start from the words shown (this version, or the one in use), with each option keyed by its score.
+        if not self.is_bound:
+            current = QuestionnaireText.current()
+            base = self.instance.texts if self.instance.pk else (current.texts if current else DEFAULT_TEXTS)
+            self.initial["texts"] = with_keyed_options(base)
 
     def clean_version(self):
         version = self.cleaned_data["version"].strip()
@@ -165,16 +181,39 @@ class QuestionnaireTextForm(forms.ModelForm):
 
     def clean_texts(self):
         texts = self.cleaned_data["texts"]
-        problems = structure_problems(texts)
+        problems = structure_problems(texts, keyed=True)
         if problems:
             raise forms.ValidationError(problems)
         return texts
+
+
+def scores_table(texts) -> str:
+    """Each scored answer option of the wording beside the score it carries."""
+    parts = scored_parts(texts)
+    if not parts:
+        return "No scored answer options."
+    return format_html_join(
+        "",
+        '<table class="answer-scores"><caption>{}</caption><thead><tr><th scope="col">Score</th>'
+        '<th scope="col">Label</th></tr></thead><tbody>{}</tbody></table>',
+        ((name, format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", options)) for name, options in parts),
+    )
 
 
 @admin.register(QuestionnaireText)
 class QuestionnaireTextAdmin(VersionedAdmin):
     form = QuestionnaireTextForm
     list_display = ["version", "created_at", "change_note"]
+    readonly_fields = ["answer_scores"]
+    fields = ["version", "texts", "answer_scores", "change_note"]
+
+    @admin.display(description="Answer options and their scores")
+    def answer_scores(self, obj):
+        if obj is None or not obj.pk:
+            return format_html(
+                "{}", "Shown for saved wording. In the text above, each label's key is its score."
+            )
+        return scores_table(obj.texts)
 
 
 @admin.register(ContraindicationRule)

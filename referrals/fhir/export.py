@@ -16,7 +16,7 @@ def questionnaire_texts(version: str) -> dict | None:
     row = QuestionnaireText.objects.filter(version=version).first()
     if row is not None:
         return row.texts
-    return questionnaires.DEFAULT_TEXTS if version == questionnaires.DEFAULT_VERSION else None
+    return questionnaires.CODE_VERSIONS.get(version)  # a wording shipped in code, kept as it was
 
 
 def questionnaire_versions() -> list[tuple[str, dict]]:

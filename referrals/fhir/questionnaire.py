@@ -11,6 +11,7 @@ from referrals import screening
 from referrals.fhir import codes
 from referrals.forms.fields import YES_NO_UNSURE
 from referrals.forms.intake import ESCORT_CHOICES, LIVER_CHOICES, SEX_CHOICES
+from referrals.questionnaires import scored_options
 
 QUESTIONNAIRE_URL = f"{codes.APP_BASE}/Questionnaire/intake"
 
@@ -158,10 +159,11 @@ def _texts(texts: dict, name: str) -> dict:
     return texts.get(name) or {}
 
 
-def _frequency_options(labels: list[str]) -> list[dict]:
+def _frequency_options(options: Any) -> list[dict]:
+    labels = dict(scored_options(options))  # score -> the label the wording gives it
     return [
         {
-            "valueCoding": coding(codes.LOINC, code, labels[score] if score < len(labels) else None),
+            "valueCoding": coding(codes.LOINC, code, labels.get(score)),
             "extension": [
                 {"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue", "valueDecimal": score}
             ],

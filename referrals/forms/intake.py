@@ -1,5 +1,6 @@
 """The self-referral intake, one form per step. Each cleans to the answer keys of the spec."""
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
@@ -22,6 +23,8 @@ from referrals.forms.fields import (
 from referrals.forms.fields import (
     phone as phone_field,
 )
+from referrals.questionnaires import scored_options
+from referrals.screening.answers import age_on
 
 # The codes come from the screening core (`coded` checks them at import); the patient-facing labels,
 # and the order they are shown in, live here and in templates, never in the core.
@@ -88,6 +91,8 @@ HEART_CONDITION_CHOICES = coded(
         "arrhythmia": "An irregular heartbeat, such as atrial fibrillation",
         "valve": "A heart valve problem",
         "device": "A pacemaker or implanted defibrillator",
+        "stroke_tia": "A stroke or mini-stroke (TIA) more than {cardiac_months} months ago",
+        "peripheral_arterial": "Narrowed arteries in the legs or arms (peripheral arterial disease)",
     },
 )
 MEDICATION_CHOICES = coded(
@@ -106,6 +111,8 @@ MEDICATION_CHOICES = coded(
         "glp1": "Weekly or daily injections such as semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, "
         "Zepbound) or liraglutide",
         "antihypertensive": "Any blood pressure medicine",
+        "addiction_medicine": "Buprenorphine (Suboxone, Sublocade), methadone or naltrexone (Vivitrol), taken "
+        "for opioid or alcohol use",
     },
 )
 SEX_CHOICES = coded(
@@ -311,6 +318,14 @@ def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
         form.fields.pop(field, None)
 
 
+CARDIAC_EVENT_FIELDS = (
+    "cardiac_heart_attack",
+    "cardiac_chest_pain",
+    "cardiac_heart_failure",
+    "cardiac_stroke",
+)
+
+
 class HealthBodyForm(StepForm):
     title = "Your physical health"
     answer_keys = frozenset({
@@ -328,7 +343,16 @@ class HealthBodyForm(StepForm):
             ["bp_systolic", "bp_diastolic"],
             "For example 128 over 82. If you do not know, leave these blank.",
         ),
+        "Recent heart and blood vessel problems": (list(CARDIAC_EVENT_FIELDS), "Answer each question."),
     }
+
+    @classmethod
+    def answers_from(cls, cleaned: dict) -> dict:
+        answers = super().answers_from(cleaned)
+        events = [cleaned.get(name) for name in CARDIAC_EVENT_FIELDS]
+        if all(isinstance(event, bool) for event in events):
+            answers["recent_cardiac_event"] = any(events)
+        return answers
 
     can_become_pregnant = yes_no(
         "Could you become pregnant?",
@@ -399,11 +423,21 @@ class HealthBodyForm(StepForm):
     bp_told_uncontrolled = yes_no(
         "Has a doctor or nurse told you that your blood pressure is not under control?"
     )
-    recent_cardiac_event = yes_no(
-        "In the past {cardiac_months} months, have you had a heart attack, chest pain at rest or chest pain that keeps getting worse, a hospital stay for heart failure, or a stroke or mini-stroke (TIA)?"
+    # spec §3 recent_cardiac_event, one plain question each; any yes is a yes (see answers_from).
+    cardiac_heart_attack = yes_no("In the past {cardiac_months} months, have you had a heart attack?")
+    cardiac_chest_pain = yes_no(
+        "In the past {cardiac_months} months, have you had chest pain that was new, or that kept getting worse?",
+        help_text="For example, chest pain that came on at rest or with less effort than before (unstable angina).",
+    )
+    cardiac_heart_failure = yes_no(
+        "In the past {cardiac_months} months, have you stayed in the hospital for heart failure?"
+    )
+    cardiac_stroke = yes_no(
+        "In the past {cardiac_months} months, have you had a stroke or a mini-stroke (TIA)?",
+        help_text="A mini-stroke is when stroke signs, such as a drooping face or a weak arm, go away within a day.",
     )
     heart_conditions = multi(
-        "Do you have any of these heart conditions?",
+        "Do you have any of these heart and blood vessel conditions?",
         HEART_CONDITION_CHOICES,
         help_text="Tick all that apply, or none.",
     )
@@ -419,7 +453,7 @@ class HealthBodyForm(StepForm):
         unsure=True,
     )
     glaucoma = yes_no(
-        "Do you have glaucoma or high pressure in your eyes, or have you had eye surgery or an eye injury recently?"
+        "Do you have glaucoma or high pressure in your eyes? Or have you had eye surgery or an eye injury in the past 3 months?"
     )
     sleep_apnea = yes_no(
         "Do you have sleep apnea or use a CPAP machine, or have you had breathing problems with sedation or anesthesia?"
@@ -440,9 +474,12 @@ class HealthBodyForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         months = self.context.get("cardiac_lookback_months", 6)
-        self.fields["recent_cardiac_event"].label = self.fields["recent_cardiac_event"].label.format(
-            cardiac_months=months
-        )
+        for name in CARDIAC_EVENT_FIELDS:
+            self.fields[name].label = self.fields[name].label.format(cardiac_months=months)
+        conditions = self.fields["heart_conditions"]
+        conditions.choices = [
+            (code, label.format(cardiac_months=months)) for code, label in conditions.choices
+        ]
         for name in ("can_become_pregnant", "pregnant", "breastfeeding"):
             _apply_conditional(self, name, self.applies(name))
         if "pregnant" in self.fields:
@@ -492,12 +529,24 @@ class HealthBodyForm(StepForm):
         return cleaned
 
 
+def alcohol_limits(sex_at_birth: str | None, born: date | None) -> tuple[int, int]:
+    """NIAAA's limits (drinks on one day, in a week) for this patient: men under 65 have the higher ones.
+
+    Women, anyone 65 or older, intersex patients, and anyone whose sex at birth or age we do not have
+    get the lower ones (NIAAA, "Rethinking Drinking" and its clinician's guide).
+    """
+    older = born is None or age_on(born, timezone.localdate()) >= 65
+    if sex_at_birth == "male" and not older:
+        return 4, 14
+    return 3, 7
+
+
 class HealthMindForm(StepForm):
     title = "Your mental health and substance use"
     answer_keys = frozenset({
         "psychosis_current", "psychosis_history", "mania_recent", "bipolar_diagnosis", "alcohol_heavy",
         "substance_problem_recent", "substance_history", "ketamine_nonmedical_use", "ketamine_bladder_damage",
-        "ketamine_allergy", "ketamine_bad_reaction",
+        "ketamine_allergy", "ketamine_bad_reaction", "mood_stabilizer_current",
     })  # fmt: skip
 
     psychosis_current = yes_no(
@@ -510,11 +559,20 @@ class HealthMindForm(StepForm):
         "In the past 2 weeks, have you had several days of unusually high or irritable mood, with much less need for sleep than usual?"
     )
     bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
+    mood_stabilizer_current = yes_no(
+        "Do you take a medicine to keep your mood steady now? For example lithium, valproate (Depakote), carbamazepine "
+        "(Tegretol) or an antipsychotic.",
+        help_text="Lamotrigine (Lamictal) on its own does not count here.",
+    )
     alcohol_heavy = yes_no(
-        "Do you often drink heavily, for example 4 or more drinks on one occasion, or more than 7 to 14 drinks a week?"
+        "In a usual week, do you have more than {week} drinks, or more than {day} drinks on any one day?",
+        help_text="One drink is a 12-ounce can of beer, a 5-ounce glass of wine or a 1.5-ounce shot of liquor.",
     )
     substance_problem_recent = yes_no(
-        "In the past {substance_months} months, has alcohol or drug use caused you problems, or have you been unable to cut down, or been in withdrawal or treatment?"
+        "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, you had strong cravings, or you kept using even though it hurt you or others.",
+        help_text="These do not count: needing more of a medicine, or having withdrawal from it, when you take it as "
+        "prescribed. For example, opioids or benzodiazepines for pain. Taking buprenorphine, methadone or naltrexone as "
+        "prescribed does not count either.",
     )
     substance_history = yes_no("Have you ever had treatment for, or a problem with, alcohol or drug use?")
     ketamine_nonmedical_use = yes_no(
@@ -535,11 +593,34 @@ class HealthMindForm(StepForm):
         months = self.context.get("substance_lookback_months", 3)
         field = self.fields["substance_problem_recent"]
         field.label = field.label.format(substance_months=months)
+        day, week = alcohol_limits(self.context.get("sex_at_birth"), self.context.get("date_of_birth"))
+        field = self.fields["alcohol_heavy"]
+        field.label = field.label.format(day=day, week=week)
+        # Asked after "Have you been diagnosed with bipolar disorder?", which decides it (spec §3).
+        _apply_conditional(self, "mood_stabilizer_current", self.applies("mood_stabilizer_current"))
+        self.bipolar_indicated = "bipolar_depression" in self.context.get("indications", ())
         # A bipolar-depression referral answers this already (spec §3: the key may then be missing).
-        if "bipolar_depression" in self.context.get("indications", ()):
+        if self.bipolar_indicated:
             field = self.fields["bipolar_diagnosis"]
             field.required = False
             field.help_text = "You told us you have bipolar depression, so you can skip this."
+        elif "mood_stabilizer_current" in self.fields:
+            field = self.fields["mood_stabilizer_current"]
+            field.required = False
+            field.help_text = "Answer this if you have bipolar disorder. " + field.help_text
+
+    def clean(self):
+        cleaned = super().clean()
+        if "mood_stabilizer_current" in self.fields:
+            if self.bipolar_indicated or cleaned.get("bipolar_diagnosis") is True:
+                if cleaned.get("mood_stabilizer_current") in (None, ""):
+                    self.add_error(
+                        "mood_stabilizer_current",
+                        "You told us you have bipolar disorder, so please answer this question",
+                    )
+            elif cleaned.get("bipolar_diagnosis") is False:
+                cleaned["mood_stabilizer_current"] = None
+        return cleaned
 
 
 class MedicationsForm(StepForm):
@@ -549,7 +630,8 @@ class MedicationsForm(StepForm):
     medications = multi(
         "Do you take any of these medicines, now or as needed?",
         MEDICATION_CHOICES,
-        help_text="Tick all that apply, or none.",
+        help_text="Tick all that apply, or none. If you take buprenorphine or methadone, also tick the line "
+        "for opioid pain medicines: they are opioids too.",
     )
     medication_list = text(
         "List all the medicines you take",
@@ -570,9 +652,10 @@ class MedicationsForm(StepForm):
 
 
 def frequency_field(label, options):
+    """A scored question: each answer's value is the score its label carries in the wording."""
     return forms.TypedChoiceField(
         label=label,
-        choices=[(str(i), text_) for i, text_ in enumerate(options)],
+        choices=[(str(score), text_) for score, text_ in scored_options(options)],
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how often", "invalid_choice": "Choose one of the answers shown"},

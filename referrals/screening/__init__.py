@@ -1,4 +1,4 @@
-"""The screening core (screening-spec v1): pure Python, no Django; `from referrals import screening`.
+"""The screening core (screening-spec v4): pure Python, no Django; `from referrals import screening`.
 
 One module per part of the spec, each read top to bottom as its sections:
 - `codes`: severities, gates, choice codes, finding codes, step ids (§2-§4, §6, §7);

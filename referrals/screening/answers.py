@@ -1,4 +1,4 @@
-"""The answers the core reads (screening-spec v1 §3), and how it reads them (§2).
+"""The answers the core reads (screening-spec v4 §3), and how it reads them (§2).
 
 First the "asked when" conditions of §3, then one row per answer key with its type, its codes or
 range and its condition. Then §2: which keys apply to a (possibly partial) set of answers, which are
@@ -89,6 +89,14 @@ def ptsd_exposed(answers: Mapping[str, Any], cautious: bool = True) -> bool:
     return ptsd_indicated(answers, cautious) and (exposed is not False if cautious else exposed is True)
 
 
+def bipolar(answers: Mapping[str, Any], cautious: bool = True) -> bool:
+    """bipolar_diagnosis is True, or implied by a bipolar indication (a missing answer counts as True)."""
+    if "bipolar_depression" in indication_codes(answers, cautious=cautious):
+        return True
+    diagnosis = answers.get("bipolar_diagnosis")
+    return diagnosis is True or (cautious and diagnosis is None)
+
+
 def safety_questions_apply(answers: Mapping[str, Any], cautious: bool = True) -> bool:
     """A mental-health referral, or PHQ-9 item 9 >= 1 (a missing or unreadable PHQ-9 counts as >= 1)."""
     if is_mental_health(answers, cautious):
@@ -166,6 +174,7 @@ ANSWER_SPEC: tuple[AnswerKey, ...] = (
     AnswerKey("height_cm", NUMBER, range=(50, 250), nullable=True),
     AnswerKey("weight_kg", NUMBER, range=(20, 350), nullable=True),
     AnswerKey("medications", CHOICES, _codes(MEDICATION_CLASSES)),
+    AnswerKey("mood_stabilizer_current", BOOL, asked_when=bipolar),  # v4
     AnswerKey("escort_available", CHOICE, ESCORT),
     AnswerKey("phq9", PHQ9),  # always: depression is common in chronic pain, and item 9 is the suicide screen
     AnswerKey("gad7", GAD7, asked_when=is_mental_health),

@@ -1,4 +1,4 @@
-"""What staff read about each rule and clearance step (screening-spec v1 §4.2, §6): title, help, source.
+"""What staff read about each rule and clearance step (screening-spec v4 §4.2, §6): title, help, source.
 
 These tables seed the clinic's editable rule and step rows; the logic that fires a rule lives in
 `engine.py`, under the same code and in the same order.
@@ -44,7 +44,7 @@ RULES: tuple[Rule, ...] = (
         "Severe agitation, prolonged hallucinations, very high BP or breathing problems with ketamine "
         "before. Source: KetalarPI-US (emergence reactions)."),
     Rule(c.PREGNANCY_CURRENT, "Pregnancy", "absolute / relative (unsure)", c.CLEARANCE,
-        "Pregnant, or unsure (test before clearance). Source: Cohen2018 (avoid in pregnancy); SpravatoPI "
+        "Pregnant, or unsure (a pregnancy test is needed before scheduling). Source: Cohen2018 (avoid in pregnancy); SpravatoPI "
         "(embryo-fetal toxicity)."),
     Rule(c.BREASTFEEDING, "Breastfeeding", "relative", c.CLEARANCE,
         "Currently breastfeeding; most programs defer. Source: SpravatoPI (do not breastfeed)."),
@@ -64,9 +64,10 @@ RULES: tuple[Rule, ...] = (
     Rule(c.BP_ELEVATED, "Blood pressure elevated", "relative", c.CLEARANCE,
         "Reading at or above the elevated limit (default 140/90) but not severely elevated. Source: "
         "SpravatoPI general guide >140/90; ACC/AHA 2017 stage 2."),
-    Rule(c.CV_STABLE_DISEASE, "Known heart condition", "relative", c.CLEARANCE,
-        "Any heart condition: require an ECG and consider cardiology. Source: Cohen2018 (ECG when CV "
-        "risk)."),
+    Rule(c.CV_STABLE_DISEASE, "Known heart or blood vessel condition", "relative", c.CLEARANCE,
+        "Any heart condition, an older stroke or TIA, or peripheral arterial disease: require an ECG and "
+        "consider cardiology. Source: Cohen2018 (ECG when CV risk); SpravatoPI (cerebrovascular and "
+        "cardiovascular risk)."),
     Rule(c.PSYCHOSIS_ACTIVE, "Active psychosis", "absolute", c.CLEARANCE,
         "Current hallucinations or fixed false beliefs. Source: Cohen2018 (avoid with active psychosis); "
         "SpravatoPI."),
@@ -79,6 +80,10 @@ RULES: tuple[Rule, ...] = (
     Rule(c.BIPOLAR_DISORDER, "Bipolar disorder", "relative", c.CLEARANCE,
         "Bipolar diagnosis (or a bipolar-depression referral): check mood-stabilizer status. Source: "
         "Diazgranados 2010."),
+    Rule(c.BIPOLAR_NO_MOOD_STABILIZER, "Bipolar disorder without a mood stabilizer", "relative", c.CLEARANCE,
+        "Bipolar disorder and no lithium, valproate, carbamazepine or antipsychotic for mood now "
+        "(lamotrigine alone does not count): risk of a switch into mania. Source: Diazgranados 2010 "
+        "(participants kept on lithium or valproate); research §2.3."),
     Rule(c.HEPATIC_SEVERE, "Severe liver disease", "absolute", c.CLEARANCE,
         "Cirrhosis or liver failure. Source: Cohen2018 (avoid in severe hepatic impairment)."),
     Rule(c.HEPATIC_MODERATE, "Liver disease or heavy alcohol use", "relative", c.CLEARANCE,
@@ -137,11 +142,15 @@ RULES: tuple[Rule, ...] = (
         "guidance. Source: ASA 2023; multi-society guidance 2024."),
     Rule(c.MED_ANTIHYPERTENSIVE, "Takes blood-pressure medicine", "note", c.CLEARANCE,
         "Usually continued on infusion day. Source: J&J medical information (Spravato trials)."),
+    Rule(c.MED_ADDICTION_TREATMENT, "Takes buprenorphine, methadone or naltrexone", "note", c.CLEARANCE,
+        "Treatment for opioid or alcohol use disorder: stable treatment is not an active substance-use "
+        "problem (DSM-5); plan a urine drug screen; naltrexone may blunt opioid pain relief. Source: "
+        "screening-spec v4; KetalarPI-US (opioids)."),
     Rule(c.NO_ESCORT, "No escort home", "absolute (no) / note (not yet)", c.SCHEDULING,
         "An adult must take the patient home; resolved by completing escort_arranged. Source: SpravatoPI;"
         " KetalarPI-UK."),
     Rule(c.INCOMPLETE_ANSWERS, "Incomplete answers", "note", c.CLEARANCE,
-        "Some questions that apply were not answered; ask at consult. Source: screening-spec v1 §2."),)
+        "Some questions that apply were not answered; ask at consult. Source: screening-spec v4 §2."),)
 # fmt: on
 RULE_CODES: frozenset[str] = frozenset(rule.code for rule in RULES)
 RULE_GATES: dict[str, str] = {rule.code: rule.gate for rule in RULES}
@@ -200,7 +209,8 @@ CLEARANCE_STEPS: tuple[ClearanceStep, ...] = (
         "infusion.",
         c.SCHEDULING, c.CLINICAL, c.REQUIRED_STEPS),
     ClearanceStep(c.STEP_URINE_DRUG_SCREEN, "Urine drug screen",
-        "Urine toxicology when substance use is reported.",
+        "Urine toxicology when substance use, or treatment with buprenorphine, methadone or naltrexone, "
+        "is reported.",
         c.CLEARANCE, c.CLINICAL, c.REQUIRED_STEPS),
     ClearanceStep(c.STEP_SUICIDE_RISK_SCREEN, "Suicide risk screen",
         "C-SSRS screener or ASQ: mental-health referrals always; others when PHQ-9 item 9 or the ASQ is "

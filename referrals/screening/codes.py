@@ -1,4 +1,4 @@
-"""The codes of screening-spec v1, section by section: severities and gates (§2, §4), the answers' choices
+"""The codes of screening-spec v4, section by section: severities and gates (§2, §4), the answers' choices
 (§3), the finding codes (§4.2), the clearance steps' kinds and conditions (§6) and the indications (§7).
 
 Staff read the short label beside a choice code (in a finding's reason or on the review page); the
@@ -27,6 +27,8 @@ HEART_CONDITIONS: tuple[tuple[str, str], ...] = (
     ("arrhythmia", "Irregular heartbeat (arrhythmia)"),
     ("valve", "Heart valve disease"),
     ("device", "Pacemaker or defibrillator"),
+    ("stroke_tia", "Stroke or TIA (longer ago than the cardiac look-back)"),
+    ("peripheral_arterial", "Peripheral arterial disease"),
 )
 MEDICATION_CLASSES: tuple[tuple[str, str], ...] = (
     ("benzodiazepine", "Benzodiazepine (e.g. lorazepam, clonazepam, alprazolam, diazepam)"),
@@ -38,6 +40,7 @@ MEDICATION_CLASSES: tuple[tuple[str, str], ...] = (
     ("sympathomimetic", "Decongestant or other sympathomimetic (e.g. pseudoephedrine)"),
     ("glp1", "GLP-1 medicine (e.g. semaglutide, tirzepatide, liraglutide)"),
     ("antihypertensive", "Blood-pressure medicine"),
+    ("addiction_medicine", "Buprenorphine, methadone or naltrexone for opioid or alcohol use disorder"),
 )
 
 # --- §4.2: finding codes ---------------------------------------------------------------------------------
@@ -58,6 +61,7 @@ PSYCHOSIS_ACTIVE = "psychosis_active"
 PSYCHOSIS_HISTORY = "psychosis_history"
 MANIA_ACTIVE = "mania_active"
 BIPOLAR_DISORDER = "bipolar_disorder"
+BIPOLAR_NO_MOOD_STABILIZER = "bipolar_no_mood_stabilizer"
 HEPATIC_SEVERE = "hepatic_severe"
 HEPATIC_MODERATE = "hepatic_moderate"
 ICP_ELEVATED = "icp_elevated"
@@ -81,6 +85,7 @@ MED_OPIOID_CNS_DEPRESSANT = "med_opioid_cns_depressant"
 MED_SYMPATHOMIMETIC = "med_sympathomimetic"
 MED_GLP1_RA = "med_glp1_ra"
 MED_ANTIHYPERTENSIVE = "med_antihypertensive"
+MED_ADDICTION_TREATMENT = "med_addiction_treatment"
 NO_ESCORT = "no_escort"
 INCOMPLETE_ANSWERS = "incomplete_answers"
 

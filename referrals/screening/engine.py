@@ -1,4 +1,4 @@
-"""`screen`: one referral's answers in, a frozen ScreeningResult out (screening-spec v1 §2, §5, §6).
+"""`screen`: one referral's answers in, a frozen ScreeningResult out (screening-spec v4 §2, §5, §6).
 
 The result (§2) first; then the findings: every rule of §4.2 (rules.py) after policy, one Finding
 per code; then the scores (§2), urgent safety (§5) and the clearance steps `screen` may require
@@ -160,7 +160,8 @@ def needs_pregnancy_test(s: Screened) -> bool:
 
 def needs_urine_drug_screen(s: Screened) -> bool:
     keys = ("substance_problem_recent", "substance_history", "ketamine_nonmedical_use")
-    return any(s.answers.get(key) is True for key in keys)
+    on_treatment = "addiction_medicine" in (s.answers.get("medications") or ())  # v4
+    return on_treatment or any(s.answers.get(key) is True for key in keys)
 
 
 def needs_suicide_risk_screen(s: Screened) -> bool:
@@ -187,7 +188,7 @@ STEP_CHECKS: dict[str, Callable[[Screened], bool]] = {
 def screen(
     answers: Mapping[str, Any], *, today: datetime.date, policy: Policy | None = None
 ) -> ScreeningResult:
-    """Apply screening-spec v1 to one referral's answers.
+    """Apply screening-spec v4 to one referral's answers.
 
     `answers` holds the §3 keys (others are ignored); `today` is the clinic's local date; `policy`
     defaults to `Policy()`. Keys that do not apply are ignored unchecked, except the safety answers

@@ -1,4 +1,4 @@
-"""The clinic's screening policy (screening-spec v1 §4.1): thresholds a clinic admin may change."""
+"""The clinic's screening policy (screening-spec v4 §4.1): thresholds a clinic admin may change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The rules of screening-spec v1 §4.2, each a small function in the spec's order.
+"""The rules of screening-spec v4 §4.2, each a small function in the spec's order.
 
 A rule reads the given answers (`answers.Given`) and the policy, and yields a Hit for each of its
 triggers: the finding code, its severity and a clause of the staff sentence. It neither reads nor
@@ -48,13 +48,13 @@ def _yes_or_unsure(a: Given, key: str, code: str, yes: str, unsure: str) -> Iter
 
 
 def age_under_18(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 is silent on age; SpravatoPI not approved under 18; clinic policy [C]. screening-spec v1.
+    # Cohen2018 is silent on age; SpravatoPI not approved under 18; clinic policy [C]. screening-spec v4.
     if a.age is not None and a.age < policy.min_age:
         yield Hit(c.AGE_UNDER_18, c.ABSOLUTE, f"age {a.age} is under the minimum age of {policy.min_age}")
 
 
 def age_65_plus(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Yale 2024 (BP surges rise with age). screening-spec v1.
+    # Yale 2024 (BP surges rise with age). screening-spec v4.
     if a.age is not None and a.age >= policy.older_adult_age:
         yield Hit(
             c.AGE_65_PLUS,
@@ -64,7 +64,7 @@ def age_65_plus(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def ketamine_hypersensitivity(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US; SpravatoPI. screening-spec v1.
+    # KetalarPI-US; SpravatoPI. screening-spec v4.
     return _yes_or_unsure(
         a,
         "ketamine_allergy",
@@ -75,7 +75,7 @@ def ketamine_hypersensitivity(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def prior_adverse_reaction_ketamine(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US emergence reactions. screening-spec v1.
+    # KetalarPI-US emergence reactions. screening-spec v4.
     return _if_true(
         a,
         "ketamine_bad_reaction",
@@ -86,23 +86,23 @@ def prior_adverse_reaction_ketamine(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def pregnancy_current(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018; SpravatoPI embryo-fetal toxicity. screening-spec v1.
+    # Cohen2018; SpravatoPI embryo-fetal toxicity. screening-spec v4.
     return _yes_or_unsure(
         a,
         "pregnant",
         c.PREGNANCY_CURRENT,
         "the patient reports being pregnant",
-        "the patient is unsure whether they are pregnant, so a test is needed before clearance",
+        "the patient is unsure whether they are pregnant, so a test is needed before scheduling",
     )
 
 
 def breastfeeding(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI (do not breastfeed). screening-spec v1.
+    # SpravatoPI (do not breastfeed). screening-spec v4.
     return _if_true(a, "breastfeeding", c.BREASTFEEDING, c.RELATIVE, "the patient is breastfeeding")
 
 
 def aneurysm_or_avm(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI contraindication; KetalarPI-US. screening-spec v1.
+    # SpravatoPI contraindication; KetalarPI-US. screening-spec v4.
     return _yes_or_unsure(
         a,
         "aneurysm_or_avm",
@@ -113,7 +113,7 @@ def aneurysm_or_avm(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def intracerebral_hemorrhage_history(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI contraindication; KetalarPI-UK. screening-spec v1.
+    # SpravatoPI contraindication; KetalarPI-UK. screening-spec v4.
     return _if_true(
         a,
         "brain_bleed_history",
@@ -124,7 +124,7 @@ def intracerebral_hemorrhage_history(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def cv_unstable(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (poorly controlled CV disease); KetalarPI-UK. screening-spec v1.
+    # Cohen2018 (poorly controlled CV disease); KetalarPI-UK. screening-spec v4.
     return _if_true(
         a,
         "recent_cardiac_event",
@@ -136,7 +136,7 @@ def cv_unstable(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def bp_severely_elevated(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018; KetalarPI-US; SpravatoPI 140/90; KetalarPI-CH 180/100 (research §2.6). screening-spec v1.
+    # Cohen2018; KetalarPI-US; SpravatoPI 140/90; KetalarPI-CH 180/100 (research §2.6). screening-spec v4.
     severe = _bp_clause(a, policy.bp_severe_systolic, policy.bp_severe_diastolic)
     if severe:
         yield Hit(c.BP_SEVERELY_ELEVATED, c.ABSOLUTE, severe)
@@ -150,21 +150,27 @@ def bp_severely_elevated(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def bp_elevated(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI general guide > 140/90; ACC/AHA 2017 stage 2. Gives way to bp_severely_elevated. screening-spec v1.
+    # SpravatoPI general guide > 140/90; ACC/AHA 2017 stage 2. Gives way to bp_severely_elevated. screening-spec v4.
     elevated = _bp_clause(a, policy.bp_elevated_systolic, policy.bp_elevated_diastolic)
     if elevated:
         yield Hit(c.BP_ELEVATED, c.RELATIVE, elevated)
 
 
 def cv_stable_disease(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (ECG when CV risk). screening-spec v1.
+    # Cohen2018 (ECG when CV risk). screening-spec v4.
     if a.get("heart_conditions"):
-        named = ", ".join(label.lower() for label in _labels(a.get("heart_conditions"), c.HEART_CONDITIONS))
-        yield Hit(c.CV_STABLE_DISEASE, c.RELATIVE, f"the patient reports a heart condition ({named})")
+        # Only the first letter is lowered, so "TIA" stays as it is.
+        labels = _labels(a.get("heart_conditions"), c.HEART_CONDITIONS)
+        named = ", ".join(label[0].lower() + label[1:] for label in labels)
+        yield Hit(
+            c.CV_STABLE_DISEASE,
+            c.RELATIVE,
+            f"the patient reports a heart or blood vessel condition ({named})",
+        )
 
 
 def psychosis_active(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (active psychosis); SpravatoPI. screening-spec v1.
+    # Cohen2018 (active psychosis); SpravatoPI. screening-spec v4.
     return _if_true(
         a,
         "psychosis_current",
@@ -175,7 +181,7 @@ def psychosis_active(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def psychosis_history(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 vs SpravatoPI vs [P] programs disagree; the clinic chooses (research §2.6). screening-spec v1.
+    # Cohen2018 vs SpravatoPI vs [P] programs disagree; the clinic chooses (research §2.6). screening-spec v4.
     if a.get("psychosis_history") is True and a.get("psychosis_current") is not True:
         yield Hit(
             c.PSYCHOSIS_HISTORY,
@@ -185,7 +191,7 @@ def psychosis_history(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def mania_active(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Trial exclusions [P]; Diazgranados 2010. screening-spec v1.
+    # Trial exclusions [P]; Diazgranados 2010. screening-spec v4.
     return _if_true(
         a,
         "mania_recent",
@@ -196,7 +202,7 @@ def mania_active(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def bipolar_disorder(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Diazgranados 2010. screening-spec v1.
+    # Diazgranados 2010. screening-spec v4.
     if "bipolar_depression" in a.indications:
         yield Hit(c.BIPOLAR_DISORDER, c.RELATIVE, "bipolar depression is among the referral's indications")
     yield from _if_true(
@@ -208,14 +214,27 @@ def bipolar_disorder(a: Given, policy: Policy) -> Iterator[Hit]:
     )
 
 
+def bipolar_no_mood_stabilizer(a: Given, policy: Policy) -> Iterator[Hit]:
+    # Diazgranados 2010 (participants kept on lithium or valproate): risk of a switch into mania. Research
+    # §2.3. Independent of bipolar_disorder; a missing answer fires nothing (incomplete_answers). screening-spec v4.
+    bipolar = "bipolar_depression" in a.indications or a.get("bipolar_diagnosis") is True
+    if bipolar and a.get("mood_stabilizer_current") is False:
+        yield Hit(
+            c.BIPOLAR_NO_MOOD_STABILIZER,
+            c.RELATIVE,
+            "the patient has bipolar disorder and takes no mood stabilizer (lithium, valproate, "
+            "carbamazepine or an antipsychotic)",
+        )
+
+
 def hepatic_severe(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (avoid in severe hepatic impairment). screening-spec v1.
+    # Cohen2018 (avoid in severe hepatic impairment). screening-spec v4.
     if a.get("liver_disease") == "severe":
         yield Hit(c.HEPATIC_SEVERE, c.ABSOLUTE, "the patient reports cirrhosis or liver failure")
 
 
 def hepatic_moderate(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (caution and LFTs in moderate disease). Gives way to hepatic_severe. screening-spec v1.
+    # Cohen2018 (caution and LFTs in moderate disease). Gives way to hepatic_severe. screening-spec v4.
     if a.get("liver_disease") == "severe":
         yield Hit(c.HEPATIC_MODERATE, c.RELATIVE, "the patient reports cirrhosis or liver failure")
     elif a.get("liver_disease") == "other":
@@ -230,7 +249,7 @@ def hepatic_moderate(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def icp_elevated(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (grade C). screening-spec v1.
+    # Cohen2018 (grade C). screening-spec v4.
     return _yes_or_unsure(
         a,
         "raised_icp",
@@ -241,14 +260,14 @@ def icp_elevated(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def iop_glaucoma(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (raised IOP); KetalarPI-US. screening-spec v1.
+    # Cohen2018 (raised IOP); KetalarPI-US. screening-spec v4.
     return _if_true(
         a, "glaucoma", c.IOP_GLAUCOMA, c.RELATIVE, "the patient reports glaucoma or raised eye pressure"
     )
 
 
 def sud_active(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018 (no serial infusions with active abuse); CRTCE [P]. screening-spec v1.
+    # Cohen2018 (no serial infusions with active abuse); CRTCE [P]. screening-spec v4.
     return _if_true(
         a,
         "substance_problem_recent",
@@ -259,13 +278,13 @@ def sud_active(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def sud_history(a: Given, policy: Policy) -> Iterator[Hit]:
-    # Cohen2018; SpravatoPI (consider any history). screening-spec v1.
+    # Cohen2018; SpravatoPI (consider any history). screening-spec v4.
     if a.get("substance_history") is True and a.get("substance_problem_recent") is not True:
         yield Hit(c.SUD_HISTORY, c.RELATIVE, "the patient reports a past substance-use problem")
 
 
 def ketamine_nonmedical_use(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI abuse/misuse; DEA1999. screening-spec v1.
+    # SpravatoPI abuse/misuse; DEA1999. screening-spec v4.
     return _if_true(
         a,
         "ketamine_nonmedical_use",
@@ -276,7 +295,7 @@ def ketamine_nonmedical_use(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def ketamine_uropathy_history(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US (cystitis); SpravatoPI 5.9. screening-spec v1.
+    # KetalarPI-US (cystitis); SpravatoPI 5.9. screening-spec v4.
     return _if_true(
         a,
         "ketamine_bladder_damage",
@@ -287,7 +306,7 @@ def ketamine_uropathy_history(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def bladder_symptoms(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI 5.9. screening-spec v1.
+    # SpravatoPI 5.9. screening-spec v4.
     return _if_true(
         a,
         "bladder_symptoms",
@@ -298,7 +317,7 @@ def bladder_symptoms(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def hyperthyroid_uncontrolled(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-CH (Swiss label) only. screening-spec v1.
+    # KetalarPI-CH (Swiss label) only. screening-spec v4.
     return _if_true(
         a,
         "hyperthyroid_uncontrolled",
@@ -309,7 +328,7 @@ def hyperthyroid_uncontrolled(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def neurocognitive_disorder(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI cognitive impairment; Toronto [P]. screening-spec v1.
+    # SpravatoPI cognitive impairment; Toronto [P]. screening-spec v4.
     return _if_true(
         a,
         "memory_disorder",
@@ -320,7 +339,7 @@ def neurocognitive_disorder(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def airway_sleep_apnea(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI respiratory depression; Field Trip BMI > 35 [P]. screening-spec v1.
+    # SpravatoPI respiratory depression; Field Trip BMI > 35 [P]. screening-spec v4.
     yield from _if_true(
         a,
         "sleep_apnea",
@@ -340,7 +359,7 @@ def airway_sleep_apnea(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def chronic_lung_disease_o2(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US; SpravatoPI (respiratory depression). screening-spec v1.
+    # KetalarPI-US; SpravatoPI (respiratory depression). screening-spec v4.
     return _if_true(
         a,
         "home_oxygen",
@@ -351,7 +370,7 @@ def chronic_lung_disease_o2(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def seizure_risk(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US (low weight). screening-spec v1.
+    # KetalarPI-US (low weight). screening-spec v4.
     return _if_true(a, "seizures", c.SEIZURE_RISK, c.NOTE, "the patient reports epilepsy or seizures")
 
 
@@ -366,11 +385,12 @@ MEDICATION_FINDINGS: dict[str, tuple[str, str]] = {
     "sympathomimetic": (c.MED_SYMPATHOMIMETIC, c.NOTE),
     "glp1": (c.MED_GLP1_RA, c.NOTE),
     "antihypertensive": (c.MED_ANTIHYPERTENSIVE, c.NOTE),
+    "addiction_medicine": (c.MED_ADDICTION_TREATMENT, c.NOTE),
 }
 
 
 def medications(a: Given, policy: Policy) -> Iterator[Hit]:
-    # KetalarPI-US; SpravatoPI; Andrade 2017; ASA 2023 / multi-society 2024 (GLP-1). screening-spec v1.
+    # KetalarPI-US; SpravatoPI; Andrade 2017; ASA 2023 / multi-society 2024 (GLP-1). screening-spec v4.
     labels = dict(c.MEDICATION_CLASSES)
     for medication in _ordered(a.get("medications") or (), c.MEDICATION_CLASSES):
         code, severity = MEDICATION_FINDINGS[medication]
@@ -378,7 +398,7 @@ def medications(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def no_escort(a: Given, policy: Policy) -> Iterator[Hit]:
-    # SpravatoPI; KetalarPI-UK (accompanied home). screening-spec v1.
+    # SpravatoPI; KetalarPI-UK (accompanied home). screening-spec v4.
     if a.get("escort_available") == "no":
         yield Hit(c.NO_ESCORT, c.ABSOLUTE, "the patient has no adult to take them home")
     elif a.get("escort_available") == "not_yet":
@@ -386,7 +406,7 @@ def no_escort(a: Given, policy: Policy) -> Iterator[Hit]:
 
 
 def incomplete_answers(a: Given, policy: Policy) -> Iterator[Hit]:
-    # screening-spec v1 §2.
+    # screening-spec v4 §2.
     if a.missing:
         yield Hit(
             c.INCOMPLETE_ANSWERS, c.NOTE, f"these applicable answers are missing: {', '.join(a.missing)}"
@@ -410,6 +430,7 @@ RULE_CHECKS: tuple[RuleCheck, ...] = (
     psychosis_history,
     mania_active,
     bipolar_disorder,
+    bipolar_no_mood_stabilizer,
     hepatic_severe,
     hepatic_moderate,
     icp_elevated,

@@ -154,6 +154,9 @@ class IntakeWizard(NamedUrlSessionWizardView):
             last_name=about.get("last_name", ""),
             cardiac_lookback_months=policy.cardiac_lookback_months,
             substance_lookback_months=policy.substance_lookback_months,
+            # The alcohol question's limits depend on them (NIAAA).
+            sex_at_birth=answers.get("sex_at_birth"),
+            date_of_birth=answers.get("date_of_birth"),
             # Cautious, as the core reads: a question whose deciding answer is on the same page is shown.
             applicable=screening.applicable_keys(answers),
             indications=screening.indication_codes(answers),

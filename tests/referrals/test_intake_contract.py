@@ -6,7 +6,7 @@ from django import forms
 
 from referrals import screening
 from referrals.forms.documents import DocumentsForm
-from referrals.forms.intake import DEPRESSION_CODES, INDICATION_CHOICES
+from referrals.forms.intake import CARDIAC_EVENT_FIELDS, DEPRESSION_CODES, INDICATION_CHOICES
 from referrals.models import Referral
 from referrals.questionnaires import DEFAULT_TEXTS
 from referrals.views.intake import CONDITIONS, FORMS, screening_answers
@@ -49,9 +49,20 @@ class ChoiceCodeTests:
         assert set(screening.CHOICE_CODES) <= asked
 
     @pytest.mark.parametrize(
-        "name", [name for name, key in SPEC.items() if key.type == "bool" and name != "pc_ptsd5_exposed"]
+        "name",
+        [
+            name
+            for name, key in SPEC.items()
+            if key.type == "bool" and name not in ("pc_ptsd5_exposed", "recent_cardiac_event")
+        ],
     )
     def test_yes_no_fields_answer_true_or_false(self, name):
+        (field,) = [field for _step, field_name, field in FIELDS if field_name == name]
+        assert field.clean("yes") is True and field.clean("no") is False
+
+    @pytest.mark.parametrize("name", CARDIAC_EVENT_FIELDS)
+    def test_recent_cardiac_event_is_asked_as_yes_no_parts(self, name):
+        # One key, asked as several plain questions (HealthBodyForm.answers_from joins them).
         (field,) = [field for _step, field_name, field in FIELDS if field_name == name]
         assert field.clean("yes") is True and field.clean("no") is False
 
@@ -88,6 +99,7 @@ class AnswerKeyTests:
         data = step_data("ptsd", about__sex_at_birth="female", health__can_become_pregnant="unsure")
         data["health"]["pregnant"] = "no"
         data["reason"]["secondary_indications"] = ["back_spine", "trd"]
+        data["health_mind"]["bipolar_diagnosis"] = "yes"  # so the mood-stabilizer question is asked too
         cleaned = {}
         for step, form_class in QUESTION_FORMS:
             if step not in data:
@@ -99,6 +111,7 @@ class AnswerKeyTests:
         answers = screening_answers(cleaned)
         assert set(answers) == set(screening.ANSWER_KEYS)
         assert answers["pregnant"] == "no" and answers["pc_ptsd5"] == [True] * 5
+        assert answers["mood_stabilizer_current"] is True and answers["recent_cardiac_event"] is False
 
 
 @pytest.mark.django_db

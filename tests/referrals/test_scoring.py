@@ -1,4 +1,4 @@
-"""Table-driven tests of the questionnaire scoring core (screening-spec v1 §1); no database."""
+"""Table-driven tests of the questionnaire scoring core (screening-spec v4 §1); no database."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of the screening core against screening-spec v1 (§2-§7); no database."""
+"""Table-driven tests of the screening core against screening-spec v4 (§2-§7); no database."""
 
 import copy
 import datetime
@@ -119,7 +119,10 @@ RULE_CASES = [
     ("psychosis_both", pain_patient, {"psychosis_current": True, "psychosis_history": True},
      {"psychosis_active": "absolute"}),
     ("mania", pain_patient, {"mania_recent": True}, {"mania_active": "absolute"}),
-    ("bipolar_answer", pain_patient, {"bipolar_diagnosis": True}, {"bipolar_disorder": "relative"}),
+    ("bipolar_answer", pain_patient, {"bipolar_diagnosis": True, "mood_stabilizer_current": True},
+     {"bipolar_disorder": "relative"}),
+    ("bipolar_no_mood_stabilizer", pain_patient, {"bipolar_diagnosis": True, "mood_stabilizer_current": False},
+     {"bipolar_disorder": "relative", "bipolar_no_mood_stabilizer": "relative"}),
     ("liver_severe", pain_patient, {"liver_disease": "severe"}, {"hepatic_severe": "absolute"}),
     ("liver_severe_and_alcohol", pain_patient, {"liver_disease": "severe", "alcohol_heavy": True},
      {"hepatic_severe": "absolute"}),
@@ -149,12 +152,17 @@ RULE_CASES = [
     ("sympathomimetic", pain_patient, {"medications": ["sympathomimetic"]}, {"med_sympathomimetic": "note"}),
     ("glp1", pain_patient, {"medications": ["glp1"]}, {"med_glp1_ra": "note"}),
     ("antihypertensive", pain_patient, {"medications": ["antihypertensive"]}, {"med_antihypertensive": "note"}),
+    ("addiction_medicine", pain_patient, {"medications": ["addiction_medicine"]}, {"med_addiction_treatment": "note"}),
+    ("stroke_tia", pain_patient, {"heart_conditions": ["stroke_tia"]}, {"cv_stable_disease": "relative"}),
+    ("peripheral_arterial", pain_patient, {"heart_conditions": ["peripheral_arterial"]},
+     {"cv_stable_disease": "relative"}),
     ("no_escort", pain_patient, {"escort_available": "no"}, {"no_escort": "absolute"}),
     ("escort_not_yet", pain_patient, {"escort_available": "not_yet"}, {"no_escort": "note"}),
     ("all_medications", pain_patient, {"medications": [code for code, _ in screening.MEDICATION_CLASSES]},
      {"theophylline_aminophylline": "absolute", "med_benzodiazepine": "note", "med_lamotrigine": "note",
       "med_maoi": "note", "med_psychostimulant": "note", "med_opioid_cns_depressant": "note",
-      "med_sympathomimetic": "note", "med_glp1_ra": "note", "med_antihypertensive": "note"}),
+      "med_sympathomimetic": "note", "med_glp1_ra": "note", "med_antihypertensive": "note",
+      "med_addiction_treatment": "note"}),
 ]  # fmt: skip
 
 # Answers next to a rule's trigger that must not fire it.
@@ -209,21 +217,37 @@ class RuleTests:
 
     def test_bipolar_depression_indication_forces_the_finding(self):
         for answers in (
-            depression_patient(indication="bipolar_depression", bipolar_diagnosis=False),
-            without(depression_patient(indication="bipolar_depression"), "bipolar_diagnosis"),
-            depression_patient(secondary_indications=["bipolar_depression"], bipolar_diagnosis=False),
+            depression_patient(
+                indication="bipolar_depression", bipolar_diagnosis=False, mood_stabilizer_current=True
+            ),
+            without(
+                depression_patient(indication="bipolar_depression", mood_stabilizer_current=True),
+                "bipolar_diagnosis",
+            ),
+            depression_patient(
+                secondary_indications=["bipolar_depression"],
+                bipolar_diagnosis=False,
+                mood_stabilizer_current=True,
+            ),
         ):
             result = run(answers)
             assert finding(result, "bipolar_disorder").severity == "relative"
             assert "incomplete_answers" not in severities(result)
 
     def test_bipolar_answer_is_not_checked_when_the_indication_decides(self):
-        result = run(depression_patient(indication="bipolar_depression", bipolar_diagnosis="not sure"))
+        result = run(
+            depression_patient(
+                indication="bipolar_depression", bipolar_diagnosis="not sure", mood_stabilizer_current=True
+            )
+        )
         assert severities(result) == {"bipolar_disorder": "relative"}
 
     def test_bipolar_answer_still_required_otherwise(self):
         result = run(without(pain_patient(), "bipolar_diagnosis"))
-        assert finding(result, "incomplete_answers").reason.endswith(": bipolar_diagnosis.")
+        # A missing diagnosis is read cautiously (spec §2): the mood-stabilizer question applies too.
+        assert finding(result, "incomplete_answers").reason.endswith(
+            ": bipolar_diagnosis, mood_stabilizer_current."
+        )
 
     def test_reason_is_one_plain_sentence(self):
         result = run(pain_patient(bp_systolic=172, bp_diastolic=96))
@@ -583,7 +607,7 @@ class ApplicabilityTests:
     def test_applicable_keys_beyond_the_always_keys(self, answers, expected):
         always = set(screening.ANSWER_KEYS) - {
             "can_become_pregnant", "pregnant", "breastfeeding", "gad7", "pc_ptsd5_exposed", "pc_ptsd5",
-            "pain_current", "pain_average", "pain_worst", "asq",
+            "pain_current", "pain_average", "pain_worst", "asq", "mood_stabilizer_current",
         }  # fmt: skip
         pain = (
             {"pain_current", "pain_average", "pain_worst"}
@@ -949,6 +973,10 @@ class RequiredStepsTests:
             (pain_patient, {"substance_problem_recent": True}, {"urine_drug_screen"}),
             (pain_patient, {"substance_history": True}, {"urine_drug_screen"}),
             (pain_patient, {"ketamine_nonmedical_use": True}, {"urine_drug_screen"}),
+            (pain_patient, {"medications": ["addiction_medicine"]}, {"urine_drug_screen"}),  # v4
+            (pain_patient, {"medications": ["opioid_or_sedative"]}, set()),
+            (pain_patient, {"heart_conditions": ["stroke_tia"]}, {"ecg", "specialist_clearance"}),  # v4
+            (pain_patient, {"heart_conditions": ["peripheral_arterial"]}, {"ecg", "specialist_clearance"}),
             (pain_patient, {"secondary_indications": ["ocd"], "gad7": [0] * 7,
                             "asq": {"q1": False, "q2": False, "q3": False, "q4": False}}, {"suicide_risk_screen"}),
             (pain_patient, {"glaucoma": True}, {"specialist_clearance"}),
@@ -974,16 +1002,17 @@ class ConstantsTests:
 
     def test_choice_lists(self):
         assert [code for code, _ in screening.HEART_CONDITIONS] == [
-            "coronary", "past_heart_attack", "heart_failure", "arrhythmia", "valve", "device",
+            "coronary", "past_heart_attack", "heart_failure", "arrhythmia", "valve", "device", "stroke_tia",
+            "peripheral_arterial",
         ]  # fmt: skip
         assert [code for code, _ in screening.MEDICATION_CLASSES] == [
             "benzodiazepine", "lamotrigine", "maoi", "stimulant", "opioid_or_sedative", "theophylline",
-            "sympathomimetic", "glp1", "antihypertensive",
+            "sympathomimetic", "glp1", "antihypertensive", "addiction_medicine",
         ]  # fmt: skip
 
     def test_rules_cover_every_code_once(self):
         codes = [rule[0] for rule in screening.RULES]
-        assert len(codes) == len(set(codes)) == 41
+        assert len(codes) == len(set(codes)) == 43
         for code in codes:
             assert getattr(screening, code.upper()) == code
         for _code, title, severity_text, gate, help_text in screening.RULES:
@@ -1046,3 +1075,111 @@ class ConstantsTests:
                     imported.add(node.module or "")
             assert not any(name.split(".")[0] == "django" for name in imported), module.__name__
             assert "today()" not in source and ".now(" not in source, module.__name__
+
+
+def bipolar_patient(**overrides):
+    """A depression patient with bipolar disorder on lithium (the v4 mood-stabilizer answer given)."""
+    return depression_patient(**{"bipolar_diagnosis": True, "mood_stabilizer_current": True, **overrides})
+
+
+class SpecV4Tests:
+    """What screening-spec v4 adds: vessel conditions, addiction medicine, the mood-stabilizer question."""
+
+    # (id, answers, expected {code: severity}): exactly these findings.
+    CASES = [
+        ("on_mood_stabilizer", lambda: bipolar_patient(), {"bipolar_disorder": "relative"}),
+        ("no_mood_stabilizer", lambda: bipolar_patient(mood_stabilizer_current=False),
+         {"bipolar_disorder": "relative", "bipolar_no_mood_stabilizer": "relative"}),
+        ("indication_implies_bipolar", lambda: depression_patient(
+            indication="bipolar_depression", bipolar_diagnosis=False, mood_stabilizer_current=False),
+         {"bipolar_disorder": "relative", "bipolar_no_mood_stabilizer": "relative"}),
+        ("secondary_indication_implies_bipolar", lambda: without(depression_patient(
+            secondary_indications=["bipolar_depression"], mood_stabilizer_current=False), "bipolar_diagnosis"),
+         {"bipolar_disorder": "relative", "bipolar_no_mood_stabilizer": "relative"}),
+        ("not_bipolar_leftover_ignored", lambda: depression_patient(mood_stabilizer_current=False), {}),
+        ("not_bipolar_leftover_not_checked", lambda: depression_patient(mood_stabilizer_current="lithium"), {}),
+        ("missing_answer_fires_nothing", lambda: without(bipolar_patient(), "mood_stabilizer_current"),
+         {"bipolar_disorder": "relative", "incomplete_answers": "note"}),
+        ("none_answer_fires_nothing", lambda: bipolar_patient(mood_stabilizer_current=None),
+         {"bipolar_disorder": "relative", "incomplete_answers": "note"}),
+        ("addiction_medicine_alone", lambda: pain_patient(medications=["addiction_medicine"]),
+         {"med_addiction_treatment": "note"}),
+        ("buprenorphine_is_not_active_sud", lambda: pain_patient(medications=["addiction_medicine", "opioid_or_sedative"]),
+         {"med_addiction_treatment": "note", "med_opioid_cns_depressant": "note"}),
+        ("older_stroke", lambda: pain_patient(heart_conditions=["stroke_tia"]), {"cv_stable_disease": "relative"}),
+        ("pad_and_recent_event", lambda: pain_patient(heart_conditions=["peripheral_arterial"], recent_cardiac_event=True),
+         {"cv_unstable": "absolute", "cv_stable_disease": "relative"}),
+    ]  # fmt: skip
+
+    @pytest.mark.parametrize(("answers", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+    def test_findings(self, answers, expected):
+        assert severities(run(answers())) == expected
+
+    @pytest.mark.parametrize(
+        ("answers", "applies"),
+        [
+            ({"bipolar_diagnosis": True}, True),
+            ({"bipolar_diagnosis": False, "indication": "trd", "secondary_indications": []}, False),
+            ({"bipolar_diagnosis": False, "indication": "bipolar_depression", "secondary_indications": []}, True),
+            ({"bipolar_diagnosis": False, "indication": "crps", "secondary_indications": ["bipolar_depression"]},
+             True),
+            ({"indication": "trd", "secondary_indications": []}, True),  # missing diagnosis: the cautious reading
+        ],
+    )  # fmt: skip
+    def test_mood_stabilizer_asked_when(self, answers, applies):
+        assert ("mood_stabilizer_current" in applicable_keys(answers)) is applies
+
+    def test_wizard_reading_waits_for_the_diagnosis(self):
+        answers = {"indication": "trd", "secondary_indications": []}
+        assert "mood_stabilizer_current" not in applicable_keys(answers, cautious=False)
+        assert "mood_stabilizer_current" in applicable_keys(
+            {**answers, "bipolar_diagnosis": True}, cautious=False
+        )
+
+    def test_rules_are_independent_under_policy(self):
+        answers = bipolar_patient(mood_stabilizer_current=False)
+        assert severities(run(answers, policy=Policy(disabled_rules={"bipolar_disorder"}))) == {
+            "bipolar_no_mood_stabilizer": "relative"
+        }
+        assert severities(run(answers, policy=Policy(disabled_rules={"bipolar_no_mood_stabilizer"}))) == {
+            "bipolar_disorder": "relative"
+        }
+
+    def test_reasons_name_the_trigger(self):
+        result = run(bipolar_patient(mood_stabilizer_current=False, medications=["addiction_medicine"]))
+        assert "no mood stabilizer" in finding(result, "bipolar_no_mood_stabilizer").reason
+        assert "Buprenorphine, methadone or naltrexone" in finding(result, "med_addiction_treatment").reason
+        result = run(pain_patient(heart_conditions=["stroke_tia", "peripheral_arterial"]))
+        reason = finding(result, "cv_stable_disease").reason
+        assert reason == (
+            "The patient reports a heart or blood vessel condition (stroke or TIA (longer ago than the cardiac "
+            "look-back), peripheral arterial disease)."
+        )
+
+    def test_addiction_medicine_needs_the_drug_screen(self):
+        assert "urine_drug_screen" in run(pain_patient(medications=["addiction_medicine"])).required_steps
+        assert "urine_drug_screen" not in run(pain_patient(medications=["opioid_or_sedative"])).required_steps
+
+    def test_pre_v4_referral_keeps_its_results_but_lists_the_new_question(self):
+        # Answered before v4: bipolar, never asked about mood stabilizers. Re-screened, it does not
+        # flag bipolar_no_mood_stabilizer; it lists the question under incomplete_answers.
+        answers = without(bipolar_patient(), "mood_stabilizer_current")
+        result = run(answers)
+        assert "bipolar_no_mood_stabilizer" not in severities(result)
+        assert finding(result, "incomplete_answers").reason == (
+            "These applicable answers are missing: mood_stabilizer_current."
+        )
+        # A pre-v4 referral that was not bipolar is unchanged.
+        assert run(depression_patient()).findings == ()
+
+    def test_unknown_v4_values_are_refused(self):
+        with pytest.raises(ValueError, match="mood_stabilizer_current"):
+            run(bipolar_patient(mood_stabilizer_current="yes"))
+        with pytest.raises(ValueError, match="heart_conditions"):
+            run(pain_patient(heart_conditions=["stroke"]))
+
+    def test_pregnancy_reason_gates_at_scheduling(self):
+        result = run(depression_patient(can_become_pregnant="unsure", pregnant="unsure"))
+        assert "before scheduling" in finding(result, "pregnancy_current").reason
+        help_text = {rule.code: rule.help_text for rule in screening.RULES}["pregnancy_current"]
+        assert "before scheduling" in help_text and "before clearance" not in help_text

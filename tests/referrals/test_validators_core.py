@@ -1,4 +1,4 @@
-"""Tests of the pure NPI and ICD-10-CM checks (screening-spec v1 §8); no database."""
+"""Tests of the pure NPI and ICD-10-CM checks (screening-spec v4 §8); no database."""
 
 import pytest
 

@@ -4,6 +4,7 @@ import pytest
 from django.utils.html import escape
 
 from referrals.models import Referral, ReferralEvent
+from referrals.questionnaires import DEFAULT_VERSION
 from tests.referrals.admin.conftest import change_url
 
 
@@ -28,7 +29,7 @@ class ChangeViewTests:
         for text in (
             referral.reference,
             "Answers, as the patient saw them",
-            "plain-2026.1",
+            DEFAULT_VERSION,
             "PHQ-9 (depression)",
             "Item 9 (thoughts of death or self-harm) answered 2 of 3",
             "Sleep apnea or airway risk",

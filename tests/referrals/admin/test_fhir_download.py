@@ -106,6 +106,6 @@ class QuestionnaireTests:
         bundle = json.loads(response.content)
         validate(bundle)
         versions = [e["resource"]["version"] for e in bundle["entry"]]
-        assert versions == ["plain-2026.1", "clinic-2027.1"]
+        assert versions == ["plain-2026.2", "clinic-2027.1"]
         for entry in bundle["entry"]:
             validate(entry["resource"])
