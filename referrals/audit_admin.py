@@ -7,6 +7,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.html import format_html
 
+from referrals.admin.read_only import ReadOnlyAdminMixin
 from referrals.models import AccessEvent
 
 
@@ -35,20 +36,8 @@ class LogEntryReferralFilter(ReferralReferenceFilter):
     lookup = "additional_data__referral"
 
 
-class ReadOnlyAuditAdmin(admin.ModelAdmin):
+class ReadOnlyAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Nobody adds, edits or deletes audit rows through the app."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}
 
 
 admin.site.unregister(LogEntry)

@@ -316,18 +316,18 @@ def _add_checklist_items(referral: Referral, required_steps: Iterable[str]) -> l
     return wanted
 
 
+def open_duplicates(referral: Referral):
+    """Other open referrals with the same name and date of birth (what sets the duplicate flag)."""
+    return Referral.objects.filter(
+        first_name__iexact=referral.first_name,
+        last_name__iexact=referral.last_name,
+        date_of_birth=referral.date_of_birth,
+        status__in=Referral.OPEN_STATUSES,
+    ).exclude(pk=referral.pk)
+
+
 def _flag_possible_duplicate(referral: Referral) -> None:
-    duplicate = (
-        Referral.objects.filter(
-            first_name__iexact=referral.first_name,
-            last_name__iexact=referral.last_name,
-            date_of_birth=referral.date_of_birth,
-            status__in=Referral.OPEN_STATUSES,
-        )
-        .exclude(pk=referral.pk)
-        .exists()
-    )
-    if duplicate:
+    if open_duplicates(referral).exists():
         Referral.objects.filter(pk=referral.pk).update(possible_duplicate=True)
         referral.possible_duplicate = True
 

@@ -9,6 +9,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "k" + "x7Qp2Lm9Zr4Tb8Wv1Nc6Yd3Hf5Js0Ga" * 2
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": GOOD_KEY,
+    "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+}
+SHARED_CACHE = {"REDIS_URL": "redis://127.0.0.1:6379/0"}
+PUBLIC_SITE = {"SITE_URL": "https://clinic.example.com"}
+DEPLOYABLE = {**PRODUCTION, **SHARED_CACHE, **PUBLIC_SITE}
 
 
 def run_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -48,13 +56,7 @@ class ProductionSettingsTests:
 
     def test_deploy_check_is_clean_with_its_secrets(self):
         result = run_check(
-            {
-                "DJANGO_ENV": "production",
-                "DJANGO_SECRET_KEY": GOOD_KEY,
-                "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
-                "REDIS_URL": "redis://127.0.0.1:6379/0",
-                "SITE_URL": "https://clinic.example.com",
-            },
+            DEPLOYABLE,
             "--deploy",
             "--fail-level",
             "WARNING",
@@ -64,15 +66,7 @@ class ProductionSettingsTests:
 
     def test_ssl_redirect_off_behind_proxy_silences_only_w008(self):
         result = run_check(
-            {
-                "DJANGO_ENV": "production",
-                "DJANGO_SECRET_KEY": GOOD_KEY,
-                "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
-                "SECURE_SSL_REDIRECT": "false",
-                "BEHIND_TLS_PROXY": "true",
-                "REDIS_URL": "redis://127.0.0.1:6379/0",
-                "SITE_URL": "https://clinic.example.com",
-            },
+            {**DEPLOYABLE, "SECURE_SSL_REDIRECT": "false", "BEHIND_TLS_PROXY": "true"},
             "--deploy",
             "--fail-level",
             "WARNING",
@@ -83,22 +77,17 @@ class ProductionSettingsTests:
     @pytest.mark.parametrize(
         ("missing", "overrides", "message"),
         [
-            ("redis", {"SITE_URL": "https://clinic.example.com"}, "referrals.E101) REDIS_URL is not set"),
-            ("site", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, "referrals.E102) SITE_URL is 'http://127.0.0.1:8000'"),
-            ("localhost", {"REDIS_URL": "redis://127.0.0.1:6379/0", "SITE_URL": "https://localhost:8443"},
+            ("redis", PUBLIC_SITE, "referrals.E101) REDIS_URL is not set"),
+            ("site", SHARED_CACHE, "referrals.E102) SITE_URL is 'http://127.0.0.1:8000'"),
+            ("localhost", {**SHARED_CACHE, "SITE_URL": "https://localhost:8443"},
              "SITE_URL is 'https://localhost:8443'"),
-            ("plain-http", {"REDIS_URL": "redis://127.0.0.1:6379/0", "SITE_URL": "http://clinic.example.com"},
+            ("plain-http", {**SHARED_CACHE, "SITE_URL": "http://clinic.example.com"},
              "SITE_URL is 'http://clinic.example.com'"),
         ],
     )  # fmt: skip
     def test_deploy_check_fails_without_shared_cache_or_public_site_url(self, missing, overrides, message):
         result = run_check(
-            {
-                "DJANGO_ENV": "production",
-                "DJANGO_SECRET_KEY": GOOD_KEY,
-                "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
-                **overrides,
-            },
+            {**PRODUCTION, **overrides},
             "--deploy",
         )
         assert result.returncode != 0
@@ -123,15 +112,7 @@ class DevelopmentSettingsTests:
 def test_production_forces_secure_cookies(name):
     code = f"from django.conf import settings; print(settings.{name}, settings.DEBUG, settings.SECURE_HSTS_PRELOAD)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        {
-            "DJANGO_ENV": "production",
-            "DJANGO_SECRET_KEY": GOOD_KEY,
-            "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
-            "DJANGO_SETTINGS_MODULE": "clinic.settings",
-            "DJANGO_DEBUG": "true",
-        }
-    )
+    env.update({**PRODUCTION, "DJANGO_SETTINGS_MODULE": "clinic.settings", "DJANGO_DEBUG": "true"})
     out = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],
         cwd=ROOT,

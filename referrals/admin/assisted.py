@@ -14,7 +14,6 @@ from functools import partial, wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,11 +21,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from referrals import workflow
-from referrals.exceptions import DuplicateSubmissionError
 from referrals.forms.assisted import ReceivedReferralForm, VerbalConsentForm, staff_name
 from referrals.models import Referral
 from referrals.views.intake import FORMS, RESULT_SESSION_KEY, IntakeWizard, error_list
-from referrals.views.provider import upload_owner
+from referrals.views.provider import bind_posted_form, posted_token, store_referral, upload_owner
 
 ENTER_PERM = workflow.ENTER_PERM
 
@@ -46,17 +44,8 @@ def require_enter_permission(view):
 
 
 def open_duplicates(referral: Referral):
-    """Other open referrals with the same name and date of birth (what sets the duplicate flag)."""
-    return (
-        Referral.objects.filter(
-            first_name__iexact=referral.first_name,
-            last_name__iexact=referral.last_name,
-            date_of_birth=referral.date_of_birth,
-            status__in=Referral.OPEN_STATUSES,
-        )
-        .exclude(pk=referral.pk)
-        .only("pk", "reference", "status")
-    )
+    """What the done page lists of the other open referrals that set the duplicate flag."""
+    return workflow.open_duplicates(referral).only("pk", "reference", "status")
 
 
 # --- A self-referral taken by phone ---------------------------------------------------------------
@@ -159,13 +148,6 @@ def _done_page(request, model_admin, referral, template):
 # --- A provider referral received by fax or mail ------------------------------------------------------
 
 
-def _token(request) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(request.POST.get("submission_token", ""))
-    except ValueError:
-        return None
-
-
 def _fax_page(request, model_admin, form):
     context = {
         **model_admin.admin_site.each_context(request),
@@ -189,36 +171,25 @@ def received_referral(request, model_admin):
         token = uuid.uuid4()
         form = ReceivedReferralForm(initial={"submission_token": token}, owner=upload_owner(token))
         return _fax_page(request, model_admin, form)
-    token = _token(request)
+    token = posted_token(request)
     if token is None:
         return redirect("admin:referrals_referral_received")
     existing = Referral.objects.filter(provider_submission_token=token).first()
     if existing:  # the same form posted twice
         return redirect("admin:referrals_referral_received_done", existing.pk)
     owner = upload_owner(token)
-    form = ReceivedReferralForm(request.POST, request.FILES, owner=owner)
-    removing = "remove_document" in request.POST
-    valid = form.is_valid()
-    form.save_uploads()  # good files are kept even when another field needs fixing
-    if removing:
-        form._errors = ErrorDict()
+    form, ready = bind_posted_form(ReceivedReferralForm, request, owner)
+    if not ready:
         return _fax_page(request, model_admin, form)
-    if not valid:
-        return _fax_page(request, model_admin, form)
-    referrer, identity, details = form.submission()
-    details["received_via"] = form.cleaned_data["received_via"]
-    try:
-        referral, _link = workflow.create_provider_referral(
-            submission_token=token,
-            referrer=referrer,
-            identity=identity,
-            provider_details=details,
-            session_key=owner.key,
-            entered_by=request.user,
-            channel=form.cleaned_data["received_via"],
-        )
-    except DuplicateSubmissionError as duplicate:
-        referral = duplicate.referral
+    received_via = form.cleaned_data["received_via"]
+    referral = store_referral(
+        form,
+        token,
+        owner,
+        more_details={"received_via": received_via},
+        entered_by=request.user,
+        channel=received_via,
+    )
     messages.success(
         request, f"Referral {referral.reference} entered. The patient has been emailed their link."
     )

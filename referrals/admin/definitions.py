@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from referrals import definitions_cache
+from referrals.admin.read_only import ReadOnlyAdminMixin
 from referrals.models import (
     ClearanceStepDefinition,
     ContraindicationRule,
@@ -255,19 +256,10 @@ class ClearanceStepDefinitionAdmin(HistoryMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox, read-only: whether each message went out (their content is only links)."""
 
     list_display = ["created_at", "template", "audience", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "audience", "template"]
     fields = ["template", "audience", "status", "attempts", "last_error", "created_at", "sent_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

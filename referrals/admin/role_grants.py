@@ -7,13 +7,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from referrals import staff_accounts
+from referrals.admin.read_only import ReadOnlyAdminMixin
 from referrals.admin.staff_locks import refuse_forbidden_fields
 from referrals.models import RoleGrant
 from referrals.staff_accounts import StaffRuleError
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every role proposal and who confirmed it; clinicians confirm pending clinician roles here."""
 
     list_display = [
@@ -42,18 +43,6 @@ class RoleGrantAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         user = request.user
         return user.is_superuser or staff_accounts.can_manage_staff(user) or staff_accounts.is_clinician(user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return {}
 
     @admin.display(description="confirm")
     def confirm_link(self, grant):

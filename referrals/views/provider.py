@@ -23,11 +23,26 @@ def upload_owner(token) -> documents.UploadOwner:
     return documents.UploadOwner(key=f"provider-{uuid.UUID(str(token)).hex}")
 
 
-def _posted_token(request) -> uuid.UUID | None:
+def posted_token(request) -> uuid.UUID | None:
     try:
         return uuid.UUID(request.POST.get("submission_token", ""))
     except ValueError:
         return None
+
+
+def bind_posted_form(form_class, request, owner: documents.UploadOwner):
+    """The posted form with its good files kept, and whether it is ready to send.
+
+    Good files are kept even when another field needs fixing. A removal only updates the list of
+    files: the rest of the form is shown back unjudged, and it is not ready.
+    """
+    form = form_class(request.POST, request.FILES, owner=owner)
+    removing = "remove_document" in request.POST
+    valid = form.is_valid()
+    form.save_uploads()
+    if removing:
+        form._errors = ErrorDict()
+    return form, valid and not removing
 
 
 def _render(request, form, *, status=200, notice=""):
@@ -44,6 +59,25 @@ def _render(request, form, *, status=200, notice=""):
     return render(request, TEMPLATE, context, status=status)
 
 
+def store_referral(
+    form, token: uuid.UUID, owner: documents.UploadOwner, *, more_details=None, **entry
+) -> Referral:
+    """Store the referral a valid form describes; a second store of the same token gets the first."""
+    referrer, identity, details = form.submission()
+    try:
+        referral, _link = workflow.create_provider_referral(
+            submission_token=token,
+            referrer=referrer,
+            identity=identity,
+            provider_details={**details, **(more_details or {})},
+            session_key=owner.key,
+            **entry,
+        )
+    except DuplicateSubmissionError as duplicate:
+        referral = duplicate.referral
+    return referral
+
+
 def _existing(token: uuid.UUID) -> Referral | None:
     return Referral.objects.filter(provider_submission_token=token).first()
 
@@ -57,7 +91,7 @@ def provider_referral(request):
 
     if ratelimit.hit(request, "form"):
         return ratelimit.limited_response(request, "form")
-    token = _posted_token(request)
+    token = posted_token(request)
     if token is None:
         # A tampered or very old page: start a fresh form rather than fail.
         return redirect("referrals:provider-referral")
@@ -66,15 +100,8 @@ def provider_referral(request):
         return redirect("referrals:provider-confirmation")
 
     owner = upload_owner(token)
-    form = ProviderReferralForm(request.POST, request.FILES, owner=owner)
-    removing = "remove_document" in request.POST
-    valid = form.is_valid()
-    form.save_uploads()  # good files are kept even when another field needs fixing
-    if removing:
-        # A removal only updates the list of files: the rest of the form is shown back unjudged.
-        form._errors = ErrorDict()
-        return _render(request, form)
-    if not valid:
+    form, ready = bind_posted_form(ProviderReferralForm, request, owner)
+    if not ready:
         return _render(request, form)
 
     if ratelimit.hit(request, "submit"):
@@ -85,22 +112,13 @@ def provider_referral(request):
             notice="You have sent several referrals in a short time. Your form is kept: please wait a few "
             "minutes, then send it again.",
         )
-    referrer, identity, details = form.submission()
     # The workflow's duplicate check looks at the patient's token; the provider's lives in details,
     # so one submit is also guarded here (the shared cache makes the lock hold across workers).
     lock = f"provider-submit:{token}"
     referral = _existing(token)
     if referral is None and cache.add(lock, 1, timeout=60):
         try:
-            referral, _link = workflow.create_provider_referral(
-                submission_token=token,
-                referrer=referrer,
-                identity=identity,
-                provider_details=details,
-                session_key=owner.key,
-            )
-        except DuplicateSubmissionError as duplicate:
-            referral = duplicate.referral
+            referral = store_referral(form, token, owner)
         finally:
             cache.delete(lock)
     if referral is None:

@@ -29,3 +29,23 @@ def follow(page, locator) -> None:
     with page.expect_navigation():
         locator.click()
     wait_until_settled(page)
+
+
+def go(page, locator) -> None:
+    """Click something that loads a new page, and wait for it (not for it to settle)."""
+    with page.expect_navigation():
+        locator.click()
+
+
+def sign_in_staff(page, site_url, user, password) -> None:
+    """Through the admin's own sign-in form, with the code an authenticator app would show."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from referrals.staff_otp import current_code
+
+    page.goto(f"{site_url}/staff/login/")
+    page.fill("[name=username]", user.username)
+    page.fill("[name=password]", password)
+    page.fill("[name=otp_token]", current_code(TOTPDevice.objects.get(user=user)))
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{site_url}/staff/")

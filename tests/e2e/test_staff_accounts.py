@@ -12,6 +12,7 @@ from django.core import mail
 
 from referrals import demo, staff_accounts
 from referrals.models import Notification, Referral, RoleGrant
+from tests.e2e.actions import go, sign_in_staff
 
 pytestmark = [pytest.mark.browser]
 
@@ -43,21 +44,7 @@ def make_staff(username, role):
 
 
 def sign_in(page, site_url, user):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from referrals.staff_otp import current_code
-
-    page.goto(f"{site_url}/staff/login/")
-    page.fill("[name=username]", user.username)
-    page.fill("[name=password]", PASSWORD)
-    page.fill("[name=otp_token]", current_code(TOTPDevice.objects.get(user=user)))
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{site_url}/staff/")
-
-
-def go(page, locator):
-    with page.expect_navigation():
-        locator.click()
+    sign_in_staff(page, site_url, user, PASSWORD)
 
 
 def totp_code(secret: str) -> str:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from referrals import demo
 from referrals.models import ClearanceItem, Finding, Referral
+from tests.e2e.actions import go, sign_in_staff
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,23 +24,7 @@ def make_staff(username, group):
 
 
 def sign_in(page, site_url, user):
-    """Through the admin's own sign-in form, with the code an authenticator app would show."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from referrals.staff_otp import current_code
-
-    page.goto(f"{site_url}/staff/login/")
-    page.fill("[name=username]", user.username)
-    page.fill("[name=password]", PASSWORD)
-    page.fill("[name=otp_token]", current_code(TOTPDevice.objects.get(user=user)))
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{site_url}/staff/")
-
-
-def go(page, locator):
-    """Click something that loads a new page, and wait for it."""
-    with page.expect_navigation():
-        locator.click()
+    sign_in_staff(page, site_url, user, PASSWORD)
 
 
 def set_item(page, item, status="done"):

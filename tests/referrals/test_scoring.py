@@ -30,21 +30,14 @@ def gad7_items(total: int) -> list[int]:
     return items
 
 
+# Both scales band the same way up to 14; they part above it.
+BANDS_TO_14 = [(0, "minimal"), (4, "minimal"), (5, "mild"), (9, "mild"), (10, "moderate"), (14, "moderate")]
+
+
 class PHQ9Tests:
     @pytest.mark.parametrize(
         ("total", "band"),
-        [
-            (0, "minimal"),
-            (4, "minimal"),
-            (5, "mild"),
-            (9, "mild"),
-            (10, "moderate"),
-            (14, "moderate"),
-            (15, "moderately_severe"),
-            (19, "moderately_severe"),
-            (20, "severe"),
-            (27, "severe"),
-        ],
+        [*BANDS_TO_14, (15, "moderately_severe"), (19, "moderately_severe"), (20, "severe"), (27, "severe")],
     )
     def test_bands_at_every_boundary(self, total, band):
         items = phq9_items(total)
@@ -93,16 +86,7 @@ class PHQ9Tests:
 class GAD7Tests:
     @pytest.mark.parametrize(
         ("total", "band"),
-        [
-            (0, "minimal"),
-            (4, "minimal"),
-            (5, "mild"),
-            (9, "mild"),
-            (10, "moderate"),
-            (14, "moderate"),
-            (15, "severe"),
-            (21, "severe"),
-        ],
+        [*BANDS_TO_14, (15, "severe"), (21, "severe")],
     )
     def test_bands_at_every_boundary(self, total, band):
         assert scoring.gad7(gad7_items(total)) == scoring.GAD7Score(total=total, band=band)
