@@ -7,7 +7,11 @@ from referrals import seeding
 
 
 def sync_after_migrate(sender, *, apps=None, using="default", verbosity=1, stdout=None, **kwargs) -> None:
-    """post_migrate: bring the steps and rules defined in code into the database just migrated."""
+    """post_migrate: bring the roles, steps and rules defined in code into the database just migrated.
+
+    It also runs after `flush` (a live-server test's teardown), so the roles' groups and
+    permissions come back with the definitions and no later test depends on the order it runs in.
+    """
     if apps is None:
         from django.apps import apps
     try:
@@ -17,6 +21,7 @@ def sync_after_migrate(sender, *, apps=None, using="default", verbosity=1, stdou
         return  # migrated back before the referrals tables existed
     if not any(field.name == "seeded_hash" for field in step_model._meta.fields):
         return  # migrated to a state before the sync existed; the next full migrate syncs
+    seeding.seed_roles(apps)
     report = seeding.sync_definitions(apps, using=using)
     if verbosity >= 1 and stdout is not None:
         for table, done in report.items():
