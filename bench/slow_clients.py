@@ -51,7 +51,7 @@ def nginx_conf(prefix: Path, listen_port: int, app_port: int) -> str:
     # The port-80 server only redirects to https: not part of a local run.
     site = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", site, flags=re.S)
     site = site.replace("server 127.0.0.1:8000", f"server 127.0.0.1:{app_port}")
-    site = re.sub(r"listen 443 ssl[^;]*;", f"listen 127.0.0.1:{listen_port};", site)
+    site = re.sub(r"listen 443 ssl[^;]*;[^\n]*", f"listen 127.0.0.1:{listen_port};", site)
     site = re.sub(r"^\s*(http2 on|ssl_\w+)[^;]*;\n", "", site, flags=re.M)
     site = site.replace("/var/log/nginx/clinic.access.log", str(prefix / "access.log"))
     if "listen 127.0.0.1" not in site or f"127.0.0.1:{app_port}" not in site:
