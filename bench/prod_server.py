@@ -62,8 +62,9 @@ def stop(process: subprocess.Popen | None) -> None:
 
 
 class ProdServer:
-    def __init__(self, workers: int = 3, extra_env: dict | None = None):
+    def __init__(self, workers: int = 3, extra_env: dict | None = None, gunicorn_args: tuple = ()):
         self.workers = workers
+        self.gunicorn_args = list(gunicorn_args)
         self.tmp = Path(tempfile.mkdtemp(prefix="clinic-prod-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -99,6 +100,7 @@ class ProdServer:
                     f"127.0.0.1:{self.port}",
                     "--access-logfile",
                     "/dev/null",
+                    *self.gunicorn_args,
                 ],
                 cwd=ROOT,
                 env=self.env,

@@ -1,6 +1,6 @@
 """Slow half-open clients against bare gunicorn and against nginx in front of it, side by side.
 
-    .venv/bin/python bench/slow_clients.py [--slow 50] [--seconds 10] [--workers 3]
+    .venv/bin/python bench/slow_clients.py [--slow 50] [--seconds 10] [--workers 3] [--tls]
 
 One gunicorn (the project's gunicorn.conf.py, production settings: bench/prod_server.py) and one
 Debian nginx in front of it, with the configuration generated from the nginx blocks in
@@ -15,6 +15,10 @@ connection each, a 5 s timeout, back to back for --seconds):
          a third send a request's headers one byte a second and never finish them, a third
          send complete POST headers and then the body one byte a second. A client the server
          drops is replaced at once, so the count stays at --slow.
+With --tls, as in production: gunicorn alone serves TLS itself (--certfile/--keyfile), nginx keeps
+the document's TLS lines (a throwaway certificate) in front of a second, plain gunicorn, and the
+slow clients are half-open TLS handshakes (nothing, or a record header then a byte a second).
+It also runs `nginx -t` on the document's configuration as written (TLS included).
 It prints one table: median and p95 latency, requests done and failures (timeouts, errors,
 non-200) for each target and phase. Everything stays on 127.0.0.1, ends by itself after about
 4 x (--seconds + 2) s, and stops its processes. Not a test: pytest never collects it.
@@ -22,11 +26,13 @@ Needs nginx (`apt-get install nginx-light`); without it, says so and exits 0 hav
 """
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
 import shutil
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -43,16 +49,24 @@ DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 PROBE_TIMEOUT_S = 5
 
 
-def nginx_conf(prefix: Path, listen_port: int, app_port: int) -> str:
-    """nginx.conf for a local run, built from the nginx blocks of docs/deploy.md."""
+def nginx_conf(prefix: Path, listen_port: int, app_port: int, tls: bool = False) -> str:
+    """nginx.conf for a local run, built from the nginx blocks of docs/deploy.md. With `tls`, the
+    document's TLS lines stay, with check_doc_config's throwaway certificate."""
     blocks = re.findall(r"```nginx\n(.*?)```", DEPLOY_DOC.read_text(), re.S)
     site = next(b for b in blocks if "upstream clinic_app" in b)
     log_format = next(b for b in blocks if "log_format clinic_no_query" in b)
     # The port-80 server only redirects to https: not part of a local run.
     site = re.sub(r"server \{\s*listen 80;.*?\n\}\n", "", site, flags=re.S)
     site = site.replace("server 127.0.0.1:8000", f"server 127.0.0.1:{app_port}")
-    site = re.sub(r"listen 443 ssl[^;]*;[^\n]*", f"listen 127.0.0.1:{listen_port};", site)
-    site = re.sub(r"^\s*(http2 on|ssl_\w+)[^;]*;\n", "", site, flags=re.M)
+    if tls:
+        site = re.sub(r"listen 443 (ssl[^;]*);", f"listen 127.0.0.1:{listen_port} \\1;", site)
+        site = site.replace(
+            "/etc/letsencrypt/live/clinic.example.org/fullchain.pem", str(prefix / "cert.pem")
+        )
+        site = site.replace("/etc/letsencrypt/live/clinic.example.org/privkey.pem", str(prefix / "key.pem"))
+    else:
+        site = re.sub(r"listen 443 ssl[^;]*;[^\n]*", f"listen 127.0.0.1:{listen_port};", site)
+        site = re.sub(r"^\s*(http2 on|ssl_\w+)[^;]*;\n", "", site, flags=re.M)
     site = site.replace("/var/log/nginx/clinic.access.log", str(prefix / "access.log"))
     if "listen 127.0.0.1" not in site or f"127.0.0.1:{app_port}" not in site:
         raise RuntimeError("docs/deploy.md's nginx block no longer has the expected shape")
@@ -118,8 +132,8 @@ def check_doc_config(prefix: Path) -> str:
 class SlowClients:
     """Keeps `count` slow connections open to 127.0.0.1:port, one byte a second, until stopped."""
 
-    def __init__(self, port: int, count: int):
-        self.port, self.count = port, count
+    def __init__(self, port: int, count: int, tls: bool = False):
+        self.port, self.count, self.tls = port, count, tls
         self.socks: list[tuple[socket.socket, str, int]] = []
         self.reopened = 0
         self.stopping = threading.Event()
@@ -130,7 +144,10 @@ class SlowClients:
         s.setblocking(False)
         kind = ("silent", "headers", "body")[i % 3]
         try:
-            if kind == "headers":
+            if self.tls and kind != "silent":
+                # Half-open TLS: a handshake record announced at 512 bytes, then a byte a second.
+                s.send(b"\x16\x03\x01\x02\x00")
+            elif kind == "headers":
                 s.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             elif kind == "body":
                 s.send(
@@ -170,13 +187,17 @@ class SlowClients:
             s.close()
 
 
-def probe(port: int, seconds: float) -> dict:
+def probe(port: int, seconds: float, tls: bool = False) -> dict:
     """GET / back to back on new connections for `seconds`: latencies (ms) and failures."""
     latencies, failures = [], {"timeout": 0, "error": 0, "status": 0}
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         start = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT_S)
+        if tls:  # our own throwaway certificate on 127.0.0.1
+            context = ssl._create_unverified_context()  # noqa: S323
+            conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT_S, context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PROBE_TIMEOUT_S)
         try:
             conn.request("GET", "/")
             response = conn.getresponse()
@@ -216,6 +237,12 @@ def main() -> int:
     parser.add_argument("--slow", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="TLS as in production: gunicorn alone with --certfile/--keyfile, nginx with the document's "
+        "TLS lines (both a throwaway certificate); the slow clients open half-open TLS handshakes",
+    )
     args = parser.parse_args()
     if NGINX is None:
         print("SKIPPED: nginx is not installed (apt-get install nginx-light); nothing was measured.")
@@ -226,14 +253,18 @@ def main() -> int:
     rows = []
     try:
         doc_check = check_doc_config(prefix)
-        with ProdServer(workers=args.workers) as server:
+        tls_args = ("--certfile", str(prefix / "cert.pem"), "--keyfile", str(prefix / "key.pem"))
+        with (
+            ProdServer(workers=args.workers, gunicorn_args=tls_args if args.tls else ()) as alone,
+            ProdServer(workers=args.workers) if args.tls else contextlib.nullcontext(alone) as behind,
+        ):
             nginx_port = free_port()
             # nginx's workers may run as "nobody" when we are root: let them use the prefix.
             prefix.chmod(0o755)
             for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
                 (prefix / name).mkdir(mode=0o777)
                 (prefix / name).chmod(0o777)
-            (prefix / "nginx.conf").write_text(nginx_conf(prefix, nginx_port, server.port))
+            (prefix / "nginx.conf").write_text(nginx_conf(prefix, nginx_port, behind.port, tls=args.tls))
             subprocess.run(
                 [NGINX, "-t", "-q", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
                 check=True,
@@ -245,16 +276,16 @@ def main() -> int:
                 stderr=subprocess.DEVNULL,
             )
             wait_up(nginx_port)
-            probe(server.port, 1)  # warm-up: the workers load and cache the page
-            probe(nginx_port, 1)
-            for target, port in (("gunicorn alone", server.port), ("nginx → gunicorn", nginx_port)):
-                quiet = summary(probe(port, args.seconds))
+            probe(alone.port, 1, args.tls)  # warm-up: the workers load and cache the page
+            probe(nginx_port, 1, args.tls)
+            for target, port in (("gunicorn alone", alone.port), ("nginx → gunicorn", nginx_port)):
+                quiet = summary(probe(port, args.seconds, args.tls))
                 rows.append((target, "quiet", quiet, None))
-                slow = SlowClients(port, args.slow)
+                slow = SlowClients(port, args.slow, args.tls)
                 slow.start()
                 time.sleep(1)
                 try:
-                    loaded = summary(probe(port, args.seconds))
+                    loaded = summary(probe(port, args.seconds, args.tls))
                 finally:
                     slow.stop()
                 rows.append((target, f"{args.slow} slow clients", loaded, slow.reopened))
@@ -263,7 +294,9 @@ def main() -> int:
         stop(nginx)
         shutil.rmtree(prefix, ignore_errors=True)
 
-    print(f"GET / for {args.seconds:g} s per row, new connection each, {PROBE_TIMEOUT_S} s timeout;")
+    print(
+        f"{'HTTPS (TLS)' if args.tls else 'plain HTTP'}: GET / for {args.seconds:g} s per row, new connection each, {PROBE_TIMEOUT_S} s timeout;"
+    )
     print(
         f"gunicorn -c gunicorn.conf.py --workers {args.workers}; nginx {nginx_version()}, docs/deploy.md config"
     )

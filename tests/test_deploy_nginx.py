@@ -36,3 +36,11 @@ def test_nginx_accepts_the_documented_config_as_written(tmp_path):
         [slow_clients.NGINX, "-t", "-q", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_tls_variant_keeps_the_documented_tls_lines(tmp_path):
+    conf = slow_clients.nginx_conf(tmp_path, 23456, 24567, tls=True)
+    assert "listen 127.0.0.1:23456 ssl http2;" in conf
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in conf
+    assert f"ssl_certificate     {tmp_path / 'cert.pem'};" in conf
+    assert "letsencrypt" not in conf and "listen 80" not in conf
