@@ -26,9 +26,18 @@ DEFINITION_MODELS = [
 ]
 
 
+# The clinic admin reads the audit trail and unlocks locked-out sign-ins (deleting an axes access
+# attempt); nobody gets change or delete on the trail (migration 0004 granted these first).
+CLINIC_ADMIN_OTHER_APPS = {
+    "referrals": ["view_accessevent"],
+    "auditlog": ["view_logentry"],
+    "axes": ["view_accessattempt", "delete_accessattempt", "view_accesslog", "view_accessfailurelog"],
+}
+
+
 def seed_roles(apps) -> None:
     # Permissions are normally created after migrations; make sure they exist now.
-    for label in ("auth", "referrals"):
+    for label in ("auth", "referrals", "auditlog", "axes"):
         app_config = apps.get_app_config(label)
         models_module = getattr(app_config, "models_module", None)
         app_config.models_module = models_module or True
@@ -55,6 +64,10 @@ def seed_roles(apps) -> None:
     # permission on Django's user, group or authenticator-device models, so no way to set a flag,
     # a permission or a password, or to read someone else's authenticator key.
     admin.permissions.add(*perms(*review, *definition_perms, "manage_staff", "view_rolegrant"))
+    for label, codenames in CLINIC_ADMIN_OTHER_APPS.items():
+        admin.permissions.add(
+            *Permission.objects.filter(content_type__app_label=label, codename__in=codenames)
+        )
     clinician.permissions.add(*perms("view_rolegrant"))
 
 

@@ -23,5 +23,7 @@ def test_a_flush_brings_back_roles_and_definitions():
     assert roles.count() == 3
     clinician = Group.objects.get(name=seeding.CLINICIAN)
     assert clinician.permissions.filter(codename="sign_clearance").exists()
+    admin = Group.objects.get(name=seeding.CLINIC_ADMIN)
+    assert admin.permissions.filter(codename__in=["view_logentry", "view_accessevent"]).count() == 2
     assert ClearanceStepDefinition.objects.exists() and ContraindicationRule.objects.exists()
     assert ScreeningPolicy.objects.exists()
