@@ -35,11 +35,11 @@ INDICATION_CHOICES = [
             [code for code, _ in screening.PAIN_INDICATION_CHOICES],
             {
                 "crps": "Complex regional pain syndrome (CRPS)",
-                "neuropathic": "Nerve pain (neuropathic pain)",
+                "neuropathic": "Nerve pain (neuropathic)",
                 "fibromyalgia": "Fibromyalgia",
                 "migraine_headache": "Migraine or chronic headache",
                 "back_spine": "Back or spine pain",
-                "other_pain": "Another kind of long-term pain",
+                "other_pain": "Other long-term pain",
             },
         ),
     ),
@@ -49,7 +49,7 @@ INDICATION_CHOICES = [
             [code for code, _ in screening.MENTAL_HEALTH_INDICATION_CHOICES],
             {
                 "trd": "Depression that has not improved with treatment",
-                "bipolar_depression": "Depression as part of bipolar disorder",
+                "bipolar_depression": "Depression in bipolar disorder",
                 "depression_suicidal_ideation": "Depression with thoughts of suicide",
                 "ptsd": "Post-traumatic stress disorder (PTSD)",
                 "anxiety": "Anxiety",
@@ -59,7 +59,7 @@ INDICATION_CHOICES = [
     ),
     (
         "Something else",
-        coded([screening.OTHER_INDICATION], {"other": "Something else, or I am not sure"}),
+        coded([screening.OTHER_INDICATION], {"other": "Something else, or not sure"}),
     ),
 ]
 FLAT_INDICATIONS = [pair for _group, pairs in INDICATION_CHOICES for pair in pairs]
@@ -72,6 +72,7 @@ SHORT_INDICATION_LABELS = {
     "trd": "Depression not helped by treatment",
     "bipolar_depression": "Bipolar depression",
     "ptsd": "PTSD",
+    "depression_suicidal_ideation": "Depression with suicidal thoughts",
     "ocd": "OCD",
     "other": "Something else",
 }
@@ -85,34 +86,31 @@ DEPRESSION_CODES = {"trd", "bipolar_depression", "depression_suicidal_ideation"}
 HEART_CONDITION_CHOICES = coded(
     screening.CHOICE_CODES["heart_conditions"],
     {
-        "coronary": "Coronary artery disease (narrowed heart arteries) or angina",
-        "past_heart_attack": "A heart attack in the past",
+        "coronary": "Narrowed heart arteries (coronary artery disease) or angina",
+        "past_heart_attack": "A past heart attack",
         "heart_failure": "Heart failure",
-        "arrhythmia": "An irregular heartbeat, such as atrial fibrillation",
+        "arrhythmia": "Irregular heartbeat, such as atrial fibrillation",
         "valve": "A heart valve problem",
-        "device": "A pacemaker or implanted defibrillator",
+        "device": "A pacemaker or defibrillator",
         "stroke_tia": "A stroke or mini-stroke (TIA) more than {cardiac_months} months ago",
-        "peripheral_arterial": "Narrowed arteries in the legs or arms (peripheral arterial disease)",
+        "peripheral_arterial": "Narrowed leg or arm arteries (peripheral arterial disease)",
     },
 )
 MEDICATION_CHOICES = coded(
     screening.CHOICE_CODES["medications"],
     {
-        "benzodiazepine": "Benzodiazepines, for example lorazepam (Ativan), clonazepam (Klonopin), alprazolam "
-        "(Xanax) or diazepam (Valium)",
+        "benzodiazepine": "Benzodiazepines, such as Ativan, Klonopin, Xanax or Valium",
         "lamotrigine": "Lamotrigine (Lamictal)",
-        "maoi": "MAO inhibitors, for example phenelzine (Nardil), tranylcypromine (Parnate) or a selegiline "
-        "patch (Emsam)",
-        "stimulant": "Stimulants, for example Adderall, Ritalin, Vyvanse or modafinil (Provigil)",
+        "maoi": "MAO inhibitors, such as Nardil, Parnate or the Emsam patch",
+        "stimulant": "Stimulants, such as Adderall, Ritalin, Vyvanse or Provigil",
         "opioid_or_sedative": "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle "
         "relaxants or sedating allergy pills",
-        "theophylline": "Theophylline or aminophylline (for asthma or COPD)",
+        "theophylline": "Theophylline or aminophylline (asthma or COPD)",
         "sympathomimetic": "Decongestants such as pseudoephedrine (Sudafed)",
-        "glp1": "Weekly or daily injections such as semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, "
-        "Zepbound) or liraglutide",
+        "glp1": "Semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, Zepbound) or liraglutide",
         "antihypertensive": "Any blood pressure medicine",
-        "addiction_medicine": "Buprenorphine (Suboxone, Sublocade), methadone or naltrexone (Vivitrol), taken "
-        "for opioid or alcohol use",
+        "addiction_medicine": "Buprenorphine (Suboxone, Sublocade), methadone or naltrexone (Vivitrol) for "
+        "opioid or alcohol use",
     },
 )
 SEX_CHOICES = coded(
@@ -121,9 +119,9 @@ SEX_CHOICES = coded(
 LIVER_CHOICES = coded(
     screening.CHOICE_CODES["liver_disease"],
     {
-        "none": "No liver problems that I know of",
-        "other": "Yes: hepatitis, fatty liver or another liver problem",
-        "severe": "Yes: cirrhosis (scarring of the liver) or liver failure",
+        "none": "No",
+        "other": "Hepatitis, fatty liver or another problem",
+        "severe": "Cirrhosis (liver scarring) or liver failure",
     },
 )
 ESCORT_CHOICES = coded(
@@ -157,8 +155,8 @@ PRIOR_KETAMINE_CHOICES = [
     ("both", "Yes, both"),
 ]
 PAYMENT_CHOICES = [
-    ("insurance", "I have health insurance and would like you to check it"),
-    ("self_pay", "I will pay for myself (self-pay)"),
+    ("insurance", "I have health insurance: please check it"),
+    ("self_pay", "I will pay myself (self-pay)"),
     ("unsure", "I am not sure yet"),
 ]
 PAIN_SCALE = [(str(n), str(n)) for n in range(11)]
@@ -226,8 +224,8 @@ class AboutYouForm(StepForm):
     )
     phone = phone_field("Phone number")
     preferred_contact = choice("How would you like us to contact you?", CONTACT_CHOICES)
-    voicemail_ok = yes_no("May we leave a voicemail message that says we are calling from the clinic?")
-    texts_ok = yes_no("May we send you text messages about appointments?")
+    voicemail_ok = yes_no("May we leave a voicemail that names the clinic?")
+    texts_ok = yes_no("May we text you about appointments?")
     emergency_name = text("Emergency contact's name", max_length=100)
     emergency_relationship = text(
         "Their relationship to you", max_length=60, help_text="For example, partner, parent or friend."
@@ -263,7 +261,7 @@ class ReasonForm(StepForm):
         },
     )
     secondary_indications = forms.MultipleChoiceField(
-        label="Do any other of these also apply to you?",
+        label="Do any others also apply?",
         choices=SECONDARY_INDICATION_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -275,7 +273,7 @@ class ReasonForm(StepForm):
         "What treatments have you tried for it?",
         max_length=2000,
         textarea=True,
-        help_text="For example medicines, therapy, injections or surgery. A short list is fine.",
+        help_text="For example medicines, therapy, injections or surgery.",
     )
     goals = text(
         "What would you most like to change?",
@@ -318,6 +316,7 @@ def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
         form.fields.pop(field, None)
 
 
+CARDIAC_INTRO = "In the past {cardiac_months} months, have you had:"
 CARDIAC_EVENT_FIELDS = (
     "cardiac_heart_attack",
     "cardiac_chest_pain",
@@ -337,13 +336,13 @@ class HealthBodyForm(StepForm):
     groups = {
         "Your height and weight": (
             ["height_feet", "height_inches", "weight_pounds"],
-            "If you do not know, leave these blank.",
+            "Leave blank if you do not know.",
         ),
-        "Your most recent blood pressure reading": (
+        "Your latest blood pressure": (
             ["bp_systolic", "bp_diastolic"],
-            "For example 128 over 82. If you do not know, leave these blank.",
+            "For example 128 over 82, or leave blank.",
         ),
-        "Recent heart and blood vessel problems": (list(CARDIAC_EVENT_FIELDS), "Answer each question."),
+        "Heart and blood vessel problems": (list(CARDIAC_EVENT_FIELDS), CARDIAC_INTRO),
     }
 
     @classmethod
@@ -420,21 +419,18 @@ class HealthBodyForm(StepForm):
             "invalid": "Enter the bottom number as a whole number, like 82",
         },
     )
-    bp_told_uncontrolled = yes_no(
-        "Has a doctor or nurse told you that your blood pressure is not under control?"
-    )
+    bp_told_uncontrolled = yes_no("Has a doctor or nurse said your blood pressure is not under control?")
     # spec §3 recent_cardiac_event, one plain question each; any yes is a yes (see answers_from).
-    cardiac_heart_attack = yes_no("In the past {cardiac_months} months, have you had a heart attack?")
+    # The window is stated once, in the group's introduction (CARDIAC_INTRO).
+    cardiac_heart_attack = yes_no("A heart attack?")
     cardiac_chest_pain = yes_no(
-        "In the past {cardiac_months} months, have you had chest pain that was new, or that kept getting worse?",
-        help_text="For example, chest pain that came on at rest or with less effort than before (unstable angina).",
+        "Chest pain that was new, or kept getting worse?",
+        help_text="For example, at rest or with less effort than before (unstable angina).",
     )
-    cardiac_heart_failure = yes_no(
-        "In the past {cardiac_months} months, have you stayed in the hospital for heart failure?"
-    )
+    cardiac_heart_failure = yes_no("A hospital stay for heart failure?")
     cardiac_stroke = yes_no(
-        "In the past {cardiac_months} months, have you had a stroke or a mini-stroke (TIA)?",
-        help_text="A mini-stroke is when stroke signs, such as a drooping face or a weak arm, go away within a day.",
+        "A stroke or mini-stroke (TIA)?",
+        help_text="Mini-stroke signs, like a drooping face or weak arm, go away within a day.",
     )
     heart_conditions = multi(
         "Do you have any of these heart and blood vessel conditions?",
@@ -442,40 +438,38 @@ class HealthBodyForm(StepForm):
         help_text="Tick all that apply, or none.",
     )
     aneurysm_or_avm = yes_no(
-        "Have you ever been told you have an aneurysm (a bulging blood vessel in the brain, chest, belly, arms or legs) or an AVM (a tangle of blood vessels)?",
+        "Have you been told you have an aneurysm (bulging blood vessel) or AVM (tangle of blood vessels)?",
         unsure=True,
     )
-    brain_bleed_history = yes_no(
-        "Have you ever had bleeding inside your brain, such as a hemorrhagic stroke?"
-    )
+    brain_bleed_history = yes_no("Have you ever had a bleed in your brain (hemorrhagic stroke)?")
     raised_icp = yes_no(
-        "Do you have a condition that raises the pressure inside your skull, such as a brain tumor, a blocked shunt or a recent serious head injury?",
+        "Do you have raised pressure inside your skull, such as from a brain tumor, blocked shunt or recent serious head injury?",
         unsure=True,
     )
     glaucoma = yes_no(
-        "Do you have glaucoma or high pressure in your eyes? Or have you had eye surgery or an eye injury in the past 3 months?"
+        "Do you have glaucoma or high eye pressure, or had eye surgery or an eye injury in the past 3 months?"
     )
     sleep_apnea = yes_no(
-        "Do you have sleep apnea or use a CPAP machine, or have you had breathing problems with sedation or anesthesia?"
+        "Do you have sleep apnea or use CPAP, or had breathing problems with sedation or anesthesia?"
     )
     home_oxygen = yes_no("Do you use oxygen at home, or have severe lung disease?")
     seizures = yes_no("Do you have epilepsy, or have you ever had a seizure?")
-    hyperthyroid_uncontrolled = yes_no(
-        "Do you have an overactive thyroid that is not under control right now?"
-    )
+    hyperthyroid_uncontrolled = yes_no("Do you have an overactive thyroid that is not under control?")
     liver_disease = choice("Do you have a liver problem?", LIVER_CHOICES)
     bladder_symptoms = yes_no(
-        "Do you have a painful bladder condition (interstitial cystitis), or often need to pass urine urgently or painfully?"
+        "Do you have a painful bladder condition (interstitial cystitis), or often need to urinate urgently or painfully?"
     )
     memory_disorder = yes_no(
-        "Have you been diagnosed with dementia or a memory problem, or a brain injury that still affects you?"
+        "Do you have dementia, a memory problem, or a brain injury that still affects you?"
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         months = self.context.get("cardiac_lookback_months", 6)
-        for name in CARDIAC_EVENT_FIELDS:
-            self.fields[name].label = self.fields[name].label.format(cardiac_months=months)
+        self.groups = {
+            legend: (names, intro.format(cardiac_months=months))
+            for legend, (names, intro) in self.groups.items()
+        }
         conditions = self.fields["heart_conditions"]
         conditions.choices = [
             (code, label.format(cardiac_months=months)) for code, label in conditions.choices
@@ -550,42 +544,41 @@ class HealthMindForm(StepForm):
     })  # fmt: skip
 
     psychosis_current = yes_no(
-        "Right now, are you hearing or seeing things other people do not, or holding strong beliefs that others tell you are not real?"
+        "Right now, do you hear or see things others do not, or hold strong beliefs others say are not real?"
     )
     psychosis_history = yes_no(
-        "Have you ever been diagnosed with schizophrenia, schizoaffective disorder or another psychotic illness, or had depression with hallucinations or delusions?"
+        "Have you ever been diagnosed with schizophrenia or another psychotic illness, or had depression with hallucinations or delusions?"
     )
     mania_recent = yes_no(
-        "In the past 2 weeks, have you had several days of unusually high or irritable mood, with much less need for sleep than usual?"
+        "In the past 2 weeks, have you had several days of unusually high or irritable mood, needing much less sleep?"
     )
     bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
     mood_stabilizer_current = yes_no(
-        "Do you take a medicine to keep your mood steady now? For example lithium, valproate (Depakote), carbamazepine "
-        "(Tegretol) or an antipsychotic.",
-        help_text="Lamotrigine (Lamictal) on its own does not count here.",
+        "Do you now take lithium, valproate (Depakote), carbamazepine (Tegretol) or an antipsychotic for "
+        "your mood?",
+        help_text="Lamotrigine (Lamictal) on its own does not count.",
     )
     alcohol_heavy = yes_no(
         "In a usual week, do you have more than {week} drinks, or more than {day} drinks on any one day?",
-        help_text="One drink is a 12-ounce can of beer, a 5-ounce glass of wine or a 1.5-ounce shot of liquor.",
+        help_text="One drink is a 12-ounce beer, a 5-ounce glass of wine or a 1.5-ounce shot of liquor.",
     )
     substance_problem_recent = yes_no(
-        "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, you had strong cravings, or you kept using even though it hurt you or others.",
-        help_text="These do not count: needing more of a medicine, or having withdrawal from it, when you take it as "
-        "prescribed. For example, opioids or benzodiazepines for pain. Taking buprenorphine, methadone or naltrexone as "
-        "prescribed does not count either.",
+        "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, had strong cravings, or kept using though it hurt you or others.",
+        help_text="These do not count: needing more of a medicine, or withdrawal from it, when taken as prescribed "
+        "(for example, opioids or benzodiazepines for pain); taking buprenorphine, methadone or naltrexone as prescribed.",
     )
     substance_history = yes_no("Have you ever had treatment for, or a problem with, alcohol or drug use?")
     ketamine_nonmedical_use = yes_no(
-        "Have you ever used ketamine, PCP or similar drugs outside of medical care?"
+        "Have you ever used ketamine, PCP or similar drugs outside medical care?"
     )
     ketamine_bladder_damage = yes_no(
-        "Have you ever had bladder damage, painful urination or blood in your urine linked to ketamine use?"
+        "Have you ever had bladder damage, painful urination or blood in your urine from ketamine use?"
     )
     ketamine_allergy = yes_no(
         "Have you ever had an allergic reaction to ketamine or esketamine (Spravato)?", unsure=True
     )
     ketamine_bad_reaction = yes_no(
-        "Have you had a bad reaction to ketamine before, such as severe agitation, frightening hallucinations lasting hours, very high blood pressure or breathing problems?"
+        "Have you had a bad reaction to ketamine, such as severe agitation, hours of frightening hallucinations, very high blood pressure or breathing problems?"
     )
 
     def __init__(self, *args, **kwargs):
@@ -630,15 +623,14 @@ class MedicationsForm(StepForm):
     medications = multi(
         "Do you take any of these medicines, now or as needed?",
         MEDICATION_CHOICES,
-        help_text="Tick all that apply, or none. If you take buprenorphine or methadone, also tick the line "
-        "for opioid pain medicines: they are opioids too.",
+        help_text="Tick all that apply, or none. On buprenorphine or methadone? Tick opioid pain medicines too.",
     )
     medication_list = text(
         "List all the medicines you take",
         max_length=3000,
         textarea=True,
         rows=4,
-        help_text="Include the dose if you know it, and any vitamins, supplements or cannabis. Write \u201cnone\u201d if you take none.",
+        help_text="With doses if you know them, and any vitamins, supplements or cannabis. Or write \u201cnone\u201d.",
         required_message="List your medicines, or write \u201cnone\u201d",
     )
     allergies = text(
@@ -646,7 +638,7 @@ class MedicationsForm(StepForm):
         max_length=1000,
         textarea=True,
         rows=2,
-        help_text="Write \u201cnone\u201d if you have none.",
+        help_text="Or write \u201cnone\u201d.",
         required_message="List your allergies, or write \u201cnone\u201d",
     )
 
@@ -791,7 +783,7 @@ class PracticalForm(StepForm):
     answer_keys = frozenset({"escort_available"})
 
     escort_available = choice(
-        "After each infusion you cannot drive until the next day. Can an adult take you home and stay with you afterwards?",
+        "You cannot drive until the day after each infusion. Can an adult take you home and stay with you?",
         ESCORT_CHOICES,
     )
     payment = choice("How do you expect to pay?", PAYMENT_CHOICES)

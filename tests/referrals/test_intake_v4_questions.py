@@ -58,13 +58,16 @@ class CardiacEventTests:
         form = HealthBodyForm(context={"cardiac_lookback_months": 12})
         assert "recent_cardiac_event" not in form.fields
         labels = [form.fields[name].label for name in CARDIAC_EVENT_FIELDS]
-        assert all(label.startswith("In the past 12 months, have you") for label in labels)
+        # The window is said once, in the group's introduction, above the four short questions.
+        legend, (names, intro) = list(form.groups.items())[-1]
+        assert names == list(CARDIAC_EVENT_FIELDS) and intro == "In the past 12 months, have you had:"
+        assert "{" not in " ".join(labels)
         joined = " ".join(labels).lower()
         for words in ("heart attack", "chest pain", "heart failure", "stroke", "mini-stroke"):
             assert words in joined
         assert "unstable angina" in str(form.fields["cardiac_chest_pain"].help_text)
         # Each question is short: no more one long sentence listing five conditions.
-        assert max(len(label.split()) for label in labels) <= 20
+        assert max(len(label.split()) for label in labels) <= 10
 
     @pytest.mark.parametrize("name", CARDIAC_EVENT_FIELDS)
     def test_any_yes_is_a_recent_event(self, name):
@@ -225,7 +228,8 @@ class AddictionMedicineTests:
         label = dict(field.choices)["addiction_medicine"]
         for name in ("Buprenorphine", "methadone", "naltrexone"):
             assert name in label
-        assert "also tick the line for opioid pain medicines" in str(field.help_text)
+        assert "On buprenorphine or methadone? Tick opioid pain medicines too." in str(field.help_text)
+        assert dict(field.choices)["opioid_or_sedative"].startswith("Opioid pain medicines")
 
     def test_answers_the_medications_key(self):
         form = MedicationsForm(
