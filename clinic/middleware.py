@@ -148,6 +148,31 @@ INFO_PAGE_CACHE_SECONDS = 300
 _local_pages: dict[str, tuple[float, tuple]] = {}
 
 
+class PathLanguageMiddleware:
+    """Activate the language named by the URL's prefix: /es/... is Spanish, anything else English.
+
+    Django's LocaleMiddleware would also consult a cookie and Accept-Language, redirect, and add
+    `Vary: Accept-Language` to every English page; here the path alone decides, so one URL is
+    always one page in one language (cacheable, and an emailed link opens as it was sent).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
 def info_page_cache_key(path: str) -> str:
     return f"clinic:info-page:v2:{path}"
 

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
@@ -200,7 +202,11 @@ class InfoPageView(TemplateView):
 @lru_cache(maxsize=1)
 def info_page_paths() -> frozenset[str]:
     """The information pages' paths (clinic.middleware.InfoPageCacheMiddleware caches these)."""
-    return frozenset(reverse(page.url_name) for page in PAGES)
+    paths = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths.update(reverse(page.url_name) for page in PAGES)
+    return frozenset(paths)
 
 
 def urlpatterns_for_pages():

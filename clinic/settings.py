@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language from the URL's prefix (/es/...), before the page cache and every view.
+    "clinic.middleware.PathLanguageMiddleware",
     # Information pages from the cache, past everything below (they are the same for everyone).
     "clinic.middleware.InfoPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -179,7 +181,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Locale -----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English at unprefixed URLs, Spanish under /es/ (clinic.middleware.PathLanguageMiddleware): the
+# language comes from the path alone, never from Accept-Language or a cookie, so English links
+# already sent keep working and every public page stays one cacheable response per URL.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

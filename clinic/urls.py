@@ -1,5 +1,6 @@
 """Top-level URLs: the public information pages, the referral app and the staff admin."""
 
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,9 +10,14 @@ admin.site.site_header = "Ketamine Infusion Program: staff"
 admin.site.site_title = "Referral review"
 admin.site.index_title = "Referral review"
 
+# The patient's pages in every language: English unprefixed, Spanish under /es/. Staff work in
+# English at /staff/ only.
 urlpatterns = [
-    *urlpatterns_for_pages(),
-    path("", include("referrals.urls")),
+    *i18n_patterns(
+        *urlpatterns_for_pages(),
+        path("", include("referrals.urls")),
+        prefix_default_language=False,
+    ),
     path("staff/", admin.site.urls),
 ]
 

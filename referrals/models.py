@@ -132,6 +132,8 @@ class QuestionnaireText(models.Model):
     """
 
     version = models.CharField(max_length=40, unique=True)
+    # Each language has its own versions; the patient sees the newest in the page's language.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     texts = models.JSONField()
     change_note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -144,8 +146,8 @@ class QuestionnaireText(models.Model):
         return self.version
 
     @classmethod
-    def current(cls) -> "QuestionnaireText | None":
-        return cls.objects.order_by("-id").first()
+    def current(cls, language: str = "en") -> "QuestionnaireText | None":
+        return cls.objects.filter(language=language).order_by("-id").first()
 
 
 class ProviderReferrer(models.Model):
@@ -232,6 +234,10 @@ class Referral(models.Model):
         related_name="entered_referrals",
     )
     consent_method = models.CharField(max_length=10, choices=ConsentMethod.choices, blank=True)
+    # The language the patient's own forms were completed in (the page's language at submit).
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    # The language the patient asked us to use with them (free text when neither of ours).
+    preferred_language = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # One referral per submit, however often the same form is posted.
@@ -504,6 +510,8 @@ class Notification(models.Model):
     audience = models.CharField(max_length=20)  # patient, referrer, staff
     template = models.CharField(max_length=60)
     context = models.JSONField(default=dict, blank=True)  # reference code and links only, never PHI
+    # Patients' emails are written in their language; staff and referrers' in English.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     status = models.CharField(max_length=10, choices=SendStatus.choices, default=SendStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
@@ -564,6 +572,8 @@ class InfoRequest(models.Model):
     audience = models.CharField(max_length=20, default="patient")  # patient or referrer
     requested_items = models.JSONField(default=list)
     message = models.TextField()
+    # The language staff wrote the message in; the email and reply page use it too.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(

@@ -11,7 +11,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from referrals.models import Notification, Referral
 
@@ -37,17 +37,31 @@ TEMPLATES = {
 }
 
 
-def queue(referral: Referral | None, template: str, recipient: str, **links: str) -> Notification | None:
-    """Queue one email; `links` are absolute URLs (never PHI). Sent once the transaction commits."""
+def queue(
+    referral: Referral | None, template: str, recipient: str, *, language: str | None = None, **links: str
+) -> Notification | None:
+    """Queue one email; `links` are absolute URLs (never PHI). Sent once the transaction commits.
+
+    A patient's email is written in `language`, else the language of their forms (or, before a
+    referral exists, the page's), and its links open the clinic's pages in that language. Staff
+    and referrers get English.
+    """
     if template not in TEMPLATES:
         raise ValueError(f"Unknown notification template {template!r}")
     if not recipient:
         return None
+    audience = TEMPLATES[template]
+    if audience != "patient":
+        language = settings.LANGUAGE_CODE
+    elif language is None:
+        language = referral.language if referral else translation.get_language() or settings.LANGUAGE_CODE
+    links = {name: link_in(url, language) for name, url in links.items()}
     notification = Notification.objects.create(
         referral=referral,
         recipient=recipient,
-        audience=TEMPLATES[template],
+        audience=audience,
         template=template,
+        language=language,
         context={"reference": referral.reference if referral else "", **links},
     )
     if settings.NOTIFICATIONS_SEND_ON_COMMIT:
@@ -76,10 +90,20 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def link_in(url: str, language: str) -> str:
+    """One of our own absolute links, moved to the same page in `language` (/es/... for Spanish)."""
+    from clinic.templatetags.languages import path_in
+
+    if not isinstance(url, str) or not url.startswith(f"{settings.SITE_URL}/"):
+        return url
+    return absolute_url(path_in(url[len(settings.SITE_URL) :], language))
+
+
 def render(notification: Notification) -> tuple[str, str]:
     context = {**notification.context, "clinic": settings.CLINIC}
-    subject = render_to_string(f"emails/{notification.template}_subject.txt", context)
-    body = render_to_string(f"emails/{notification.template}.txt", context)
+    with translation.override(notification.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{notification.template}_subject.txt", context)
+        body = render_to_string(f"emails/{notification.template}.txt", context)
     return " ".join(subject.split()), body
 
 

@@ -25,7 +25,8 @@ def renders(monkeypatch):
 
 
 def test_every_information_page_is_cacheable():
-    assert info_page_paths() == {f"/{page.route}" for page in PAGES}
+    # Every page in English (unprefixed) and in Spanish (/es/).
+    assert info_page_paths() == {f"/{page.route}" for page in PAGES} | {f"/es/{page.route}" for page in PAGES}
 
 
 def test_second_visit_comes_from_the_cache_with_the_same_headers(renders):
