@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from clinic.pages import PAGES
 
@@ -18,8 +20,17 @@ MISSING_PATH = "/no-such-page/"
 
 
 def registry_paths() -> dict[str, str]:
-    """{path: slug} for every page of the registry."""
-    return {reverse(page.url_name): page.slug for page in PAGES}
+    """{path: slug} for every page of the registry, in English and in Spanish (/es/).
+
+    The crawl reaches the Spanish pages by the language chooser's link in the header, so every
+    Spanish page gets the same axe checks and screenshots as its English twin.
+    """
+    paths = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
+            paths.update({reverse(page.url_name): f"{page.slug}{suffix}" for page in PAGES})
+    return paths
 
 
 def shot_name(path: str) -> str:
