@@ -11,8 +11,9 @@ wording cannot put a label on the wrong score; plain-2026.1 keeps its list, read
 
 Each language has its own versions (QuestionnaireText.language); the structure check is the same
 for all. plain-es-2026.1 is the clinic's own plain Spanish of plain-2026.2, not the licensed Spanish
-versions of the instruments (docs/spanish-questionnaires.md). Staff read answers in English:
-`staff_texts(version)` gives the English wording for answers given under any version.
+versions of the instruments (docs/spanish-questionnaires.md). `current_texts(language)` is the
+wording patients see in a language; staff read answers in English: `staff_texts(version)` gives the
+English wording for answers given under any version.
 """
 
 import copy
@@ -250,6 +251,19 @@ def default_texts(language: str) -> tuple[str, dict[str, Any]]:
     versions = CODE_VERSIONS_BY_LANGUAGE.get(language) or CODE_VERSIONS
     version = DEFAULT_VERSIONS.get(language, DEFAULT_VERSION)
     return version, versions[version]
+
+
+def current_texts(language: str = "en") -> tuple[str, dict[str, Any]]:
+    """The (version, wording) patients see in a language: its newest row when it fits, else its default.
+
+    A language with no wording of its own (none seeded yet) gets the English default.
+    """
+    from referrals.models import QuestionnaireText
+
+    row = QuestionnaireText.current(language)
+    if row is not None and not structure_problems(row.texts):
+        return row.version, row.texts
+    return default_texts(language)
 
 
 def staff_texts(version: str, *, language: str | None = None) -> tuple[str, dict[str, Any]]:

@@ -23,6 +23,7 @@ from referrals.questionnaires import (
     PLAIN_2026_2,
     PLAIN_ES_2026_1,
     TRANSLATION_OF,
+    current_texts,
     scored_options,
     scored_parts,
     staff_texts,
@@ -125,6 +126,17 @@ class SeedingTests:
         assert report["wording"]["kept_edited"] == ["official-2026.9"]
         assert report["wording_es"]["added"] == [ES]
         assert QuestionnaireText.current("es").version == ES
+
+    def test_current_texts_per_language(self):
+        assert current_texts("es") == (ES, as_stored(PLAIN_ES_2026_1))
+        assert current_texts("en") == (EN, as_stored(PLAIN_2026_2))
+        QuestionnaireText.objects.filter(language="es").delete()
+        assert current_texts("es") == (ES, PLAIN_ES_2026_1)  # the code default
+        assert current_texts("fr") == (EN, PLAIN_2026_2)  # no wording of its own: English
+        broken = copy.deepcopy(PLAIN_ES_2026_1)
+        broken["asq"]["items"].pop()
+        QuestionnaireText.objects.create(version="broken-es", language="es", texts=broken)
+        assert current_texts("es")[0] == ES  # wording that does not fit is never shown
 
     def test_migrate_reports_the_spanish_wording_it_adds(self):
         import io
