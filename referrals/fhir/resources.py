@@ -61,6 +61,7 @@ class ReferralGraph:
     inline_documents: bool = True
     document_url: Any = None  # callable(Document) -> absolute staff URL, for documents by reference
     questionnaire_texts: Any = None  # callable(version) -> wording texts
+    questionnaire_language: Any = None  # callable(version) -> the wording's language ("en", "es")
     finding_titles: dict = field(default_factory=dict)  # finding code -> the rule's title
     entries: dict = field(default_factory=dict)
 
@@ -287,7 +288,10 @@ class ReferralGraph:
         texts = (
             self.questionnaire_texts(version) if self.questionnaire_texts else None
         ) or questionnaires.DEFAULT_TEXTS
-        body = questionnaire(version, texts)
+        # The version the patient answered, in its language (a Spanish one says so); the response's
+        # item texts stay the English labels staff read.
+        language = (self.questionnaire_language(version) if self.questionnaire_language else None) or "en"
+        body = questionnaire(version, texts, language=language)
         body.pop("id")
         query = f"url={body['url']}" + (f"&version={version}" if version else "")
         self.add("Questionnaire", self.key_id(f"questionnaire/{version}"), body, if_none_exist=query)
