@@ -328,3 +328,69 @@ class EmailTests:
         assert message.subject == f"There is an update on referral {referral.reference}"
         assert message.body.startswith("Hello,\n\nThere is an update on your ketamine infusion referral")
         assert "/es/" not in message.body
+
+
+ALL_TOPICS = {
+    **SELF_CHECK,
+    "age_band": "65_plus",
+    "pregnancy": "yes",
+    "substance": "recent",
+    "safety": "yes",
+    "heart": ["recent_event", "bp_uncontrolled", "heart_condition"],
+    "mind": ["psychosis_current", "mania_recent", "psychosis_history", "bipolar"],
+    "serious": ["aneurysm_or_avm", "brain_bleed", "raised_icp", "ketamine_allergy", "theophylline"],
+}
+
+
+def test_no_english_left_on_these_pages(coordinator, clinician):
+    """Each page's main text, side by side in both languages: no sentence left the same."""
+    from tests.test_i18n import clinic_blocks, english_left
+
+    def both(method, path, data=None, client_pair=None):
+        english_client, spanish_client = client_pair or (Client(), Client())
+        call = "post" if method == "post" else "get"
+        return (
+            getattr(english_client, call)(path, data or {}),
+            getattr(spanish_client, call)(es(path), data or {}),
+        )
+
+    pages = {
+        "self-check": both("get", reverse("referrals:self-check")),
+        "self-check result": both("post", reverse("referrals:self-check"), ALL_TOPICS),
+        "self-check clear": both("post", reverse("referrals:self-check"), SELF_CHECK),
+        "status": both("get", reverse("referrals:check-status")),
+        "status not found": both(
+            "post",
+            reverse("referrals:check-status"),
+            {"reference": "AAA-BBB-CCC", "date_of_birth": "1990-01-01"},
+        ),
+    }
+    send_provider_referral(Client())
+    token = completion_token(Referral.objects.get())
+    link = reverse("referrals:complete", args=[token])
+    pages["completion link"] = both("get", link)
+    pages["completion problem"] = both("post", link, {"date_of_birth": "1990-01-01"})
+    referral = demo.make_referral("in_review", coordinator=coordinator, clinician=clinician)
+    _info, token = workflow.request_info(
+        referral,
+        actor=coordinator,
+        items=["blood_pressure", "medications", "escort", "insurance"],
+        message="Hi.",
+    )
+    reply = reverse("referrals:info-response", args=[token])
+    pages["reply check"] = both("get", reply)
+    clients = (Client(), Client())
+    both("post", reply, {"stage": "verify", "date_of_birth": "1981-04-12"}, clients)
+    pages["reply"] = both("get", reply, client_pair=clients)
+    pages["reply problem"] = both(
+        "post",
+        reverse("referrals:info-response", args=["x"]),
+        {"stage": "verify", "date_of_birth": "1981-04-12"},
+    )
+    problems = []
+    for name, (english, spanish) in pages.items():
+        assert english.status_code == spanish.status_code == 200, name
+        problems += [
+            f"{name}: {block}" for block in english_left(english.content, spanish.content, clinic_blocks())
+        ]
+    assert not problems, problems[:5]
