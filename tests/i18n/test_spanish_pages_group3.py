@@ -135,7 +135,7 @@ def test_too_large_under_es_is_spanish(settings):
     response = Client().post(
         spanish_path("referrals:check-status"), {"reference": SECRET, "date_of_birth": "y" * 3000}
     )
-    assert_spanish_error(response, 413, "Envió demasiado de una sola vez")
+    assert_spanish_error(response, 413, "Era demasiado para enviar de una sola vez")
     assert "10 MB" in response.content.decode()
 
 
@@ -143,7 +143,7 @@ def test_too_large_under_es_is_spanish(settings):
 def test_too_many_fields_under_es_is_spanish(settings):
     post = {f"{SECRET}{n}": "1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
     response = Client().post(spanish_path("referrals:self-check"), post)
-    assert_spanish_error(response, 413, "Envió demasiado de una sola vez")
+    assert_spanish_error(response, 413, "Era demasiado para enviar de una sola vez")
 
 
 @pytest.mark.django_db
@@ -183,7 +183,11 @@ HANDLERS = {
     "400": (lambda request: views.bad_request(request), 400, "Hubo un problema con ese formulario"),
     "403": (lambda request: views.permission_denied(request), 403, "Esta página no está disponible"),
     "404": (lambda request: views.page_not_found(request), 404, "No encontramos esa página"),
-    "413": (lambda request: views.request_too_large(request), 413, "Envió demasiado de una sola vez"),
+    "413": (
+        lambda request: views.request_too_large(request),
+        413,
+        "Era demasiado para enviar de una sola vez",
+    ),
     "500": (lambda request: views.server_error(request), 500, "Lo sentimos, algo falló de nuestro lado"),
     "503": (lambda request: views.database_unavailable(request), 503, "Intente otra vez en un momento"),
 }
