@@ -236,7 +236,7 @@ class ReferralAdmin(admin.ModelAdmin):
         if language["plain_english"]:
             return cell  # the usual case says nothing: the column stays narrow
         badge = (
-            format_html('<br><span class="badge badge-note badge-language">Completed in Spanish</span>')
+            format_html('<br><span class="badge badge-note badge-language">{}</span>', "Completed in Spanish")
             if language["completed_in_spanish"]
             else ""
         )
