@@ -324,3 +324,52 @@ class DemoTests:
         assert spanish_rows.count() == 1
         referral = spanish_rows.get()
         assert referral.preferred_language == "Spanish" and referral.is_open
+
+
+class FhirTests:
+    """Patient.communication, checked by the independent validator (fhir.resources, R4B)."""
+
+    def _patient(self, referral) -> dict:
+        from tests.referrals.fhir.conftest import make_bundle, resources_of, validate
+
+        bundle = make_bundle(referral)
+        validate(bundle)
+        (patient,) = resources_of(bundle, "Patient")
+        model = validate(patient)
+        assert model.get_resource_type() == "Patient"
+        return patient
+
+    def test_spanish_preferred(self):
+        patient = self._patient(spanish(preferred_language="Spanish"))
+        assert patient["communication"] == [
+            {
+                "language": {
+                    "coding": [{"system": "urn:ietf:bcp:47", "code": "es", "display": "Spanish"}],
+                    "text": "Spanish",
+                },
+                "preferred": True,
+            }
+        ]
+
+    def test_forms_language_when_nothing_recorded(self):
+        patient = self._patient(spanish())
+        assert patient["communication"] == [
+            {
+                "language": {
+                    "coding": [{"system": "urn:ietf:bcp:47", "code": "es", "display": "Spanish"}],
+                    "text": "Spanish",
+                }
+            }
+        ]
+
+    def test_another_language_as_text_beside_the_forms(self):
+        patient = self._patient(demo.submit(preferred_language="Tagalog"))
+        assert patient["communication"] == [
+            {"language": {"text": "Tagalog"}, "preferred": True},
+            {
+                "language": {
+                    "coding": [{"system": "urn:ietf:bcp:47", "code": "en", "display": "English"}],
+                    "text": "English",
+                }
+            },
+        ]
