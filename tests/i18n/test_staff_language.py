@@ -277,6 +277,7 @@ class PhoneWizardTests:
         email = Notification.objects.get(referral=referral, audience="patient")
         assert email.language == "es" and "/es/" in email.context["status_url"]
         # The coordinator's answers are stored in English, like every summary staff read.
+        assert "the link to check the status, in Spanish." in driver.response.content.decode()
         rows = [row for section in referral.details["summary"] for row in section["rows"]]
         assert {"question": "Language of the call", "answer": "Spanish"} in rows
         review = driver.client.get(change_url(referral)).content.decode()
