@@ -38,6 +38,27 @@ class Entry:
     if_none_exist: str | None = None
 
 
+def language_concept(tag: str | None, text: str = "") -> dict:
+    """A CodeableConcept for a language: its BCP-47 tag when we know it, else the words recorded."""
+    if tag in codes.LANGUAGE_TAGS:
+        name = codes.LANGUAGE_TAGS[tag]
+        return {"coding": [{"system": codes.BCP47, "code": tag, "display": name}], "text": name}
+    return {"text": text}
+
+
+def communication(language: str, preferred_language: str) -> list[dict]:
+    """Patient.communication: the preferred language when one was recorded (marked preferred),
+    and the language the patient's forms were completed in."""
+    entries = []
+    recorded = " ".join((preferred_language or "").split())
+    recorded_tag = codes.LANGUAGE_NAMES.get(recorded.casefold()) if recorded else None
+    if recorded:
+        entries.append({"language": language_concept(recorded_tag, recorded), "preferred": True})
+    if language and language != recorded_tag:
+        entries.append({"language": language_concept(language, language)})
+    return entries
+
+
 def stamp(value: datetime | date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -107,6 +128,7 @@ class ReferralGraph:
             resource["name"] = names
             resource["birthDate"] = stamp(r.date_of_birth)
             resource["telecom"] = telecom(("email", r.email), ("phone", r.phone))
+            resource["communication"] = communication(r.language, r.preferred_language)
             emergency = details.get("emergency_contact") or {}
             if isinstance(emergency, dict) and emergency.get("name"):
                 resource["contact"] = [
