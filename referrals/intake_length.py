@@ -5,10 +5,12 @@ an answer. The start page and the clearance page state this range; the bench (`-
 tests/test_intake_length.py fail when it is no longer the measured one.
 """
 
+from django.utils.translation import gettext
+
 # Whole minutes: the shortest path rounded down, the longest rounded up (docs/intake-length.md).
 STATED_MINUTES = (18, 26)
 
 
 def stated_range() -> str:
     low, high = STATED_MINUTES
-    return f"{low} to {high} minutes"
+    return gettext("%(low)s to %(high)s minutes") % {"low": low, "high": high}

@@ -163,8 +163,16 @@ def test_without_a_spanish_role_the_configured_role_is_shown(settings):
 
 
 def test_the_ecg_age_is_the_policy_value_in_both_languages():
-    assert "un trazado del corazón (ECG), si tiene 50 años o más" in text_of(es("clearance"))
+    assert "un electrocardiograma (ECG), si tiene 50 años o más" in text_of(es("clearance"))
     assert "a heart tracing (ECG), if you are 50 or older" in text_of(en("clearance"))
+
+
+def test_the_clearance_page_states_the_measured_intake_time_in_spanish():
+    from referrals.intake_length import STATED_MINUTES
+
+    low, high = STATED_MINUTES
+    assert f"Toma unos {low} a {high} minutos" in text_of(es("clearance"))
+    assert f"It takes about {low} to {high} minutes" in text_of(en("clearance"))
 
 
 def test_a_changed_policy_is_quoted_the_same_in_both_languages():
