@@ -13,4 +13,4 @@ STATED_MINUTES = (18, 26)
 
 def stated_range() -> str:
     low, high = STATED_MINUTES
-    return gettext("%(low)s to %(high)s minutes") % {"low": low, "high": high}
+    return gettext("%(low)d to %(high)d minutes") % {"low": low, "high": high}

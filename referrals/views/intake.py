@@ -9,7 +9,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, WizardView, normalize_name
@@ -388,13 +388,27 @@ class IntakeWizard(NamedUrlSessionWizardView):
             sections.append({"step": step, "title": form.title, "rows": rows, "complete": valid})
         return sections
 
+    def staff_summary(self) -> list[dict]:
+        """The summary staff read: the clinic's English wording, whatever language the patient used.
+
+        Labels and option labels come from the code and the English questionnaire wording, never
+        from the patient's translated page (the forms' language is kept on Referral.language).
+        """
+        with translation.override(settings.LANGUAGE_CODE):
+            self.__dict__.pop("_questionnaire", None)  # the wording of the staff's language
+            try:
+                # Text is made here, in English (a lazy title would otherwise turn Spanish on save).
+                return [{**section, "title": str(section["title"])} for section in self.summary()]
+            finally:
+                self.__dict__.pop("_questionnaire", None)
+
     # --- submission ----------------------------------------------------------------------------
     def done(self, form_list, form_dict=None, **kwargs):
         cleaned = {step: form.cleaned_data for step, form in form_dict.items()}
         token = uuid.UUID(str(cleaned["review"]["submission_token"]))
         identity, answers, details = build_submission(cleaned, today=timezone.localdate())
-        details["summary"] = self.summary()
         version = self.questionnaire()[0]
+        details["summary"] = self.staff_summary()
         try:
             referral = self.submit(token, identity, answers, details, version)
         except DuplicateSubmissionError as duplicate:

@@ -174,7 +174,7 @@ def test_mobile_menu_opens_with_the_keyboard_and_its_links_are_reachable(
     assert toggler.is_visible()
     assert not menu_links.first.is_visible(), "the menu should start closed on a phone"
 
-    for _ in range(6):  # skip link, brand, then the menu button
+    for _ in range(10):  # skip link, 988, 911, the two language links, brand, then the menu button
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('navbar-toggler')"):
             break
