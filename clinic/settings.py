@@ -378,6 +378,91 @@ CLINIC["payment_timing"] = env_str(
     "We ask you to pay for each infusion on the day of your visit. We will tell you the cost in "
     "writing before you agree to anything.",
 )
+
+
+# --- The same clinic text in Spanish (issue 18) ---------------------------------------------------
+# On /es/ pages, clinic.context_processors.clinic shows CLINIC["translations"]["es"] in place of the
+# English values (nested "care" and "prices" key by key). Each Spanish text comes from the English
+# variable's name plus _ES: CLINIC_HOURS_ES, CLINIC_PRICE_INFUSION_PAIN_ES, CLINIC_CARE_TRAINING_ES,
+# CLINIC_AFTER_HOURS_ES, CLINIC_PAGES_REVIEWED_BY_ES (the role, e.g. "el director médico"), etc.
+# The fictional Spanish default below is used only while the English text is the fictional default
+# too: once a clinic sets CLINIC_HOURS, Spanish pages repeat its English text until it also sets
+# CLINIC_HOURS_ES, so they never show a stale made-up value. Names, phone numbers and addresses are
+# the same in both languages.
+def _spanish(name: str, default: str | None = None) -> str | None:
+    value = env_str(f"{name}_ES")
+    if value is not None:
+        return value
+    return default if env_str(name) is None else None
+
+
+def _present(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+CLINIC["translations"] = {
+    "es": _present(
+        {
+            "program": "Programa de infusión de ketamina",
+            "hours": _spanish("CLINIC_HOURS", "Lunes a viernes, de 8:30 a.m. a 5:00 p.m., hora del Este"),
+            "prices": _present(
+                {
+                    "consultation": _spanish("CLINIC_PRICE_CONSULTATION"),
+                    "infusion_depression": _spanish("CLINIC_PRICE_INFUSION_DEPRESSION"),
+                    "infusion_pain": _spanish("CLINIC_PRICE_INFUSION_PAIN", "$750 a $1,200"),
+                }
+            ),
+            "pages_reviewed_by": _spanish("CLINIC_PAGES_REVIEWED_BY"),
+            "care": _present(
+                {
+                    "prescribers": _spanish(
+                        "CLINIC_CARE_PRESCRIBERS",
+                        "Un médico de nuestra clínica receta cada tratamiento. Nuestros médicos son "
+                        "anestesiólogos o psiquiatras formados en el uso de la ketamina.",
+                    ),
+                    "supervision": _spanish(
+                        "CLINIC_CARE_SUPERVISION",
+                        "Hay un médico en el edificio durante cada infusión. Una enfermera titulada le pone "
+                        "el suero y se queda cerca de usted todo el tiempo.",
+                    ),
+                    "training": _spanish(
+                        "CLINIC_CARE_TRAINING",
+                        "Nuestros médicos y enfermeras saben dar soporte vital avanzado y mantener abiertas "
+                        "las vías respiratorias. Practican juntos qué hacer en una emergencia.",
+                    ),
+                    "monitoring": _spanish(
+                        "CLINIC_CARE_MONITORING",
+                        "Unas máquinas miden su presión, su pulso y su nivel de oxígeno de principio a fin. "
+                        "Una enfermera anota los datos a menudo y está pendiente de usted hasta que pueda "
+                        "irse a casa.",
+                    ),
+                    "equipment": _spanish(
+                        "CLINIC_CARE_EQUIPMENT",
+                        "Cada sala tiene oxígeno, un aparato de succión y equipo para ayudarle a respirar. "
+                        "Los medicamentos de emergencia y un desfibrilador siempre están a mano.",
+                    ),
+                }
+            ),
+            "after_hours": _spanish(
+                "CLINIC_AFTER_HOURS",
+                "Fuera de nuestro horario, llame a nuestro número principal y elija la opción del médico "
+                "de guardia. Ese médico puede hablar con usted de los efectos secundarios de una infusión.",
+            ),
+            "cancellation": _spanish(
+                "CLINIC_CANCELLATION",
+                "Si necesita cancelar o cambiar su cita, avísenos por lo menos 24 horas antes. Si falta "
+                "a una cita sin avisar, le podemos cobrar $100.",
+            ),
+            "payment_timing": _spanish(
+                "CLINIC_PAYMENT_TIMING",
+                "Le pedimos que pague cada infusión el mismo día de su cita. Le diremos el costo por "
+                "escrito antes de que usted acepte nada.",
+            ),
+        }
+    )
+}
+if CLINIC["translations"]["es"].get("pages_reviewed_by") and not CLINIC["pages_reviewed_by"]:
+    raise ImproperlyConfigured("Set CLINIC_PAGES_REVIEWED_BY_ES only with CLINIC_PAGES_REVIEWED_BY and _ON.")
 CLINIC_BUSINESS_DAYS = [0, 1, 2, 3, 4]  # Monday to Friday
 CLINIC_HOLIDAYS = env_list(
     "CLINIC_HOLIDAYS",
