@@ -100,8 +100,11 @@ def link_in(url: str, language: str) -> str:
 
 
 def render(notification: Notification) -> tuple[str, str]:
-    context = {**notification.context, "clinic": settings.CLINIC}
-    with translation.override(notification.language or settings.LANGUAGE_CODE):
+    from clinic.context_processors import clinic_in
+
+    language = notification.language or settings.LANGUAGE_CODE
+    context = {**notification.context, "clinic": clinic_in(language)}
+    with translation.override(language):
         subject = render_to_string(f"emails/{notification.template}_subject.txt", context)
         body = render_to_string(f"emails/{notification.template}.txt", context)
     return " ".join(subject.split()), body
