@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from referrals import documents, notifications, screening
 from referrals.exceptions import (
@@ -352,6 +352,7 @@ def submit_referral(
     entered_by=None,
     consent_method: str = Referral.ConsentMethod.TYPED,
     notify_patient: bool = True,
+    language: str | None = None,
 ) -> Referral:
     """Store a complete intake, screen it and build its checklist, in one transaction.
 
@@ -363,6 +364,9 @@ def submit_referral(
     `entered_by` is the staff member who took a self-referral by phone (they need
     `enter_referral`); the referral records them, the channel and verbal consent, and the patient
     is emailed the status link only if `notify_patient`.
+
+    `language` is the language the forms were completed in (default: the active one);
+    `details["preferred_language"]` the one the patient asked us to use (Referral.preferred_language).
     """
     if entered_by is not None:
         _require(entered_by, ENTER_PERM)
@@ -376,6 +380,10 @@ def submit_referral(
     main = answers.get("indication") or ""
     secondary = list(answers.get("secondary_indications") or [])
     now = timezone.now()
+    languages = {
+        "language": (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0],
+        "preferred_language": (details.get("preferred_language") or "")[:60],
+    }
     try:
         with transaction.atomic():
             if referral is None:
@@ -393,6 +401,7 @@ def submit_referral(
                     intake_channel=Referral.Channel.PHONE if entered_by else Referral.Channel.ONLINE,
                     entered_by=entered_by,
                     consent_method=consent_method,
+                    **languages,
                     **identity,
                 )
                 ReferralEvent.objects.create(
@@ -418,6 +427,7 @@ def submit_referral(
                     submitted_at=now,
                     completion_used_at=now,
                     consent_method=consent_method,
+                    **languages,
                     **identity,
                 )
     except IntegrityError:
