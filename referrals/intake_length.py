@@ -10,5 +10,8 @@ STATED_MINUTES = (18, 26)
 
 
 def stated_range() -> str:
+    """The range in words, in the active language ("18 to 26 minutes")."""
+    from django.utils.translation import gettext
+
     low, high = STATED_MINUTES
-    return f"{low} to {high} minutes"
+    return gettext("%(low)s to %(high)s minutes") % {"low": low, "high": high}
