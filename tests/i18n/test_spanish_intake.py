@@ -1,0 +1,211 @@
+"""The self-referral wizard in Spanish at /es/refer/: wording, errors, crisis resources, language kept."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from referrals import notifications, saved_intakes
+from referrals.models import QuestionnaireText, Referral
+from referrals.questionnaires import DEFAULT_TEXTS
+from referrals.views.intake import current_questionnaire
+from tests.intake_data import step_data
+from tests.intake_flow import complete, payload, step_of
+
+pytestmark = pytest.mark.django_db
+
+
+def run_to_es(client, stop_at: str, data: dict):
+    """tests.intake_flow.run_to on the Spanish pages: each post goes to the page just shown (/es/...)."""
+    response = client.get(spanish(None, "referrals:intake"), follow=True)
+    for _ in range(20):
+        step = step_of(response)
+        if step == stop_at:
+            return response
+        assert response.request["PATH_INFO"].startswith("/es/refer/self/")
+        response = client.post(
+            response.request["PATH_INFO"], payload(step, data.get(step, {}), response), follow=True
+        )
+        assert step_of(response) != step, f"step {step} did not advance"
+    raise AssertionError(f"never reached {stop_at}")
+
+
+def complete_es(client, data: dict):
+    review = run_to_es(client, "review", data)
+    return client.post(review.request["PATH_INFO"], payload("review", {}, review), follow=True)
+
+
+def spanish(client, name, *args):
+    with translation.override("es"):
+        return reverse(name, args=args)
+
+
+def test_spanish_urls_carry_the_prefix():
+    assert spanish(None, "referrals:intake-step", "about") == "/es/refer/self/about/"
+
+
+def test_first_step_in_spanish(client):
+    response = client.get(spanish(client, "referrals:intake-step", "about"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="es"' in html
+    for words in (
+        "Sobre usted",
+        "Nombre",
+        "Fecha de nacimiento",
+        "Guardar y continuar",
+        "Sexo asignado al nacer",
+    ):
+        assert words in html
+    assert "Save and continue" not in html
+    # The idle warning's second message is in the page, translated, for intake.js to show.
+    assert "borró sus respuestas después de 2 horas" in html
+    # The new optional question on the contact step.
+    assert "Idioma que debemos usar con usted" in html and 'lang="es">Español' in html
+
+
+def test_errors_in_spanish(client):
+    url = spanish(client, "referrals:intake-step", "about")
+    client.get(url)
+    response = client.post(url, payload("about", {}), follow=True)
+    html = response.content.decode()
+    assert "problemas con sus respuestas" in html
+    assert "Escriba su fecha de nacimiento" in html
+    assert "Responda esta pregunta: Nombre" in html
+    assert "Elija una respuesta" in html
+    assert "Enter your date of birth" not in html
+
+
+def test_english_wizard_unchanged(client):
+    response = client.get(reverse("referrals:intake-step", args=["about"]))
+    html = response.content.decode()
+    assert '<html lang="en"' in html
+    assert "About you" in html and "Save and continue" in html and "Language we should use" in html
+    response = client.post(
+        reverse("referrals:intake-step", args=["about"]), payload("about", {}), follow=True
+    )
+    html = response.content.decode()
+    assert "Enter first name" in html and "Enter your date of birth" in html
+
+
+def crisis_data():
+    data = step_data("trd")
+    data["safety"] = {"asq_q1": "yes", "asq_q2": "no", "asq_q3": "no", "asq_q4": "no", "asq_acuity": "no"}
+    return data
+
+
+def test_spanish_submit_keeps_the_language_and_shows_crisis_resources(client):
+    data = crisis_data()
+    data["about"]["preferred_language"] = "Spanish"
+    response = complete_es(client, data)
+    html = response.content.decode()
+    assert response.request["PATH_INFO"].startswith("/es/")
+    assert "Su referencia fue enviada" in html
+    assert "oprima 2 para español" in html and "911" in html
+    referral = Referral.objects.get()
+    assert referral.language == "es"
+    assert referral.preferred_language == "Spanish"
+    # Staff read the answers with English labels.
+    questions = [row["question"] for section in referral.details["summary"] for row in section["rows"]]
+    assert "First name" in questions and "Nombre" not in questions
+    # The patient's email is in Spanish, with a Spanish link.
+    notifications.send_due()
+    body = mail.outbox[0].body
+    assert "Recibimos su referencia" in body and "/es/" in body
+
+
+def test_crisis_panel_on_the_steps_in_spanish(client):
+    response = run_to_es(client, "review", crisis_data())
+    html = response.content.decode()
+    assert "Hay ayuda disponible ahora mismo" in html
+    assert "oprima 2 para español" in html and "llame al 911" in html
+
+
+def test_english_submit_is_english(client):
+    data = step_data()
+    data["about"]["preferred_language"] = "other"
+    data["about"]["preferred_language_other"] = "Tagalog"
+    complete(client, data)
+    referral = Referral.objects.get()
+    assert referral.language == "en"
+    assert referral.preferred_language == "Tagalog"
+
+
+def test_preferred_language_is_optional(client):
+    complete(client, step_data())
+    assert Referral.objects.get().preferred_language == ""
+
+
+def test_typed_language_is_dropped_when_a_listed_one_is_chosen(client):
+    data = step_data()
+    data["about"].update(preferred_language="English", preferred_language_other="Spanish too")
+    complete(client, data)
+    assert Referral.objects.get().preferred_language == "English"
+
+
+def test_questionnaire_wording_in_the_page_language_with_english_fallback():
+    assert current_questionnaire("es")[1] == current_questionnaire("en")[1]  # no Spanish row yet
+    texts = {**DEFAULT_TEXTS, "phq9": {**DEFAULT_TEXTS["phq9"], "stem": "Durante las últimas 2 semanas"}}
+    QuestionnaireText.objects.create(version="es-test", language="es", texts=texts)
+    version, used = current_questionnaire("es")
+    assert version == "es-test" and used["phq9"]["stem"] == "Durante las últimas 2 semanas"
+    assert current_questionnaire("en")[0] != "es-test"
+
+
+def test_review_page_in_spanish(client):
+    response = run_to_es(client, "review", step_data())
+    html = response.content.decode()
+    assert "Revise sus respuestas" in html and "Enviar mi referencia" in html
+    assert "Cambiar" in html and "Sí" in html
+    assert re.search(r"Mostrar \d+ respuestas? de No o ninguno", html)
+
+
+def test_resume_email_date_reads_naturally_in_spanish(client):
+    expires = timezone.now() + timedelta(days=7)
+    with translation.override("es"):
+        saved = saved_intakes.save(
+            email="avery@example.com",
+            date_of_birth=timezone.localdate().replace(year=1981),
+            state={},
+            current_step="health",
+            session_key="",
+        )
+    notifications.send_due()
+    body = mail.outbox[-1].body
+    assert "Nos pidió guardar su formulario" in body
+    month = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
+             "octubre", "noviembre", "diciembre"][timezone.localtime(saved.expires_at).month - 1]  # fmt: skip
+    assert re.search(rf"vence el \d{{1,2}} de {month} de \d{{4}}", body), body
+    assert abs((saved.expires_at - expires).days) <= 7
+
+
+def test_resume_email_date_in_english():
+    saved = saved_intakes.save(
+        email="avery@example.com",
+        date_of_birth=timezone.localdate().replace(year=1981),
+        state={},
+        current_step="health",
+        session_key="",
+    )
+    notifications.send_due()
+    body = mail.outbox[-1].body
+    expected = timezone.localtime(saved.expires_at).strftime("%B %-d, %Y")
+    assert f"expires on {expected}" in body
+
+
+def test_every_wizard_string_is_translated():
+    import polib
+    from django.conf import settings
+
+    po = polib.pofile(str(settings.BASE_DIR / "locale/es/LC_MESSAGES/django.po"))
+    ours = ("referrals/forms/intake.py", "referrals/forms/fields.py", "referrals/views/intake.py",
+            "templates/referrals/intake/", "templates/emails/patient_received", "templates/emails/patient_resume")  # fmt: skip
+    missing = [
+        e.msgid
+        for e in po
+        if any(path.startswith(ours) for path, _line in e.occurrences) and (not e.translated() or e.fuzzy)
+    ]
+    assert missing == []
