@@ -1,6 +1,8 @@
 """The self-referral wizard in Spanish at /es/refer/: wording, errors, crisis resources, language kept."""
 
+import json
 import re
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from referrals.questionnaires import DEFAULT_TEXTS
 from referrals.views.intake import current_questionnaire
 from tests.intake_data import step_data
 from tests.intake_flow import complete, payload, step_of
+from tests.test_html_valid import vnu_command  # noqa: F401, F811 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +212,58 @@ def test_every_wizard_string_is_translated():
         if any(path.startswith(ours) for path, _line in e.occurrences) and (not e.translated() or e.fuzzy)
     ]
     assert missing == []
+
+
+def test_spanish_wizard_pages_are_valid_html(client, vnu_command, tmp_path):  # noqa: F811
+    """Every Spanish step of the longest path (with the crisis panel), its errors, review and confirmation."""
+    pages = {"start": client.get(spanish(None, "referrals:start")).content}
+    about = spanish(None, "referrals:intake-step", "about")
+    client.get(about)
+    pages["errors"] = client.post(about, payload("about", {}), follow=True).content
+    data = crisis_data()
+    response = client.get(spanish(None, "referrals:intake"), follow=True)
+    for _ in range(20):
+        step = step_of(response)
+        pages[step] = response.content
+        if step == "review":
+            break
+        response = client.post(
+            response.request["PATH_INFO"], payload(step, data.get(step, {}), response), follow=True
+        )
+    response = client.post(response.request["PATH_INFO"], payload("review", {}, response), follow=True)
+    pages["confirmation"] = response.content
+    files = []
+    for name, content in pages.items():
+        assert b'<html lang="es"' in content, name
+        file = tmp_path / f"es-{name}.html"
+        file.write_bytes(content)
+        files.append(str(file))
+    result = subprocess.run(
+        [*vnu_command, "--errors-only", "--format", "json", "--stdout", *files],
+        capture_output=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stdout or b"{}").get("messages", [])
+    problems = [f"{m.get('url', '').rsplit('/', 1)[-1]}: {m.get('message')}" for m in messages]
+    assert problems == []
+
+
+def test_save_and_finish_later_in_spanish(client):
+    review = run_to_es(client, "health", step_data())
+    response = client.post(
+        review.request["PATH_INFO"], {**payload("health", {}), "wizard_save_later": "1"}, follow=True
+    )
+    assert response.request["PATH_INFO"].startswith("/es/")
+    assert "Guardar y terminar después" in response.content.decode()
+    response = client.post(response.request["PATH_INFO"], {"email": "avery@example.com"}, follow=True)
+    html = response.content.decode()
+    assert "Sus respuestas están guardadas" in html and "Enviarme un enlace nuevo" in html
+    notifications.send_due()
+    body = mail.outbox[-1].body
+    assert "Su enlace para terminar" in mail.outbox[-1].subject
+    link = re.search(r"https?://\S+?(/es/refer/resume/[^\s/]+/)", body).group(1)
+    html = client.get(link).content.decode()
+    assert "Termine su formulario de referencia" in html and "Continuar" in html
+    html = client.post(link, {"date_of_birth": "1950-01-01"}).content.decode()
+    assert "No pudimos abrir su formulario guardado" in html
+    assert "oprima 2 para español" in html
