@@ -430,8 +430,8 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return self.confirmation_redirect()
 
     def submit(self, token, identity, answers, details, version):
-        # The page's language (Referral.language) comes from submit_referral; the patient's own
-        # choice of language is kept in the details until then.
+        # Referral.language is the page's language; the language the patient asked us to use
+        # travels in details["preferred_language"] (see build_submission).
         return workflow.submit_referral(
             submission_token=token,
             identity=identity,
@@ -455,14 +455,10 @@ FOLDED_ANSWERS = {_("No"), _("Not at all"), _("None of these"), _("Not answered"
 
 
 def folded_answers() -> set[str]:
-    """FOLDED_ANSWERS in the active language, and the English words (a questionnaire may lack a translation)."""
-    return {str(answer) for answer in FOLDED_ANSWERS} | {
-        "No",
-        "Not at all",
-        "None of these",
-        "Not answered",
-        "None",
-    }
+    """FOLDED_ANSWERS in the active language, and in English (a questionnaire may lack a translation)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        english = {str(answer) for answer in FOLDED_ANSWERS}
+    return english | {str(answer) for answer in FOLDED_ANSWERS}
 
 
 def fold_review_rows(step: str, rows: list[dict]) -> dict:
