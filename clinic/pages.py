@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from referrals.models import ScreeningPolicy
@@ -41,138 +42,164 @@ PAGES = [
     InfoPage(
         "home",
         "",
-        "Ketamine infusion for chronic pain and hard-to-treat depression",
-        "Home",
-        "Plain-language information about our ketamine infusion program for chronic pain and "
-        "treatment-resistant depression, and how to ask for a referral.",
+        _("Ketamine infusion for chronic pain and hard-to-treat depression"),
+        _("Home"),
+        _(
+            "Plain-language information about our ketamine infusion program for chronic pain and "
+            "treatment-resistant depression, and how to ask for a referral."
+        ),
         in_guide=False,
     ),
     InfoPage(
         "what-is-ketamine",
         "ketamine-infusion/",
-        "What is ketamine infusion?",
-        "What it is",
-        "What ketamine is, its history as an anesthetic, and why we give it at low doses through an IV.",
+        _("What is ketamine infusion?"),
+        _("What it is"),
+        _("What ketamine is, its history as an anesthetic, and why we give it at low doses through an IV."),
     ),
     InfoPage(
         "conditions",
         "conditions-treated/",
-        "Conditions we treat, and how strong the evidence is",
-        "Conditions treated",
-        "Chronic pain, treatment-resistant depression, PTSD and other conditions, with an honest "
-        "rating of the research for each.",
+        _("Conditions we treat, and how strong the evidence is"),
+        _("Conditions treated"),
+        _(
+            "Chronic pain, treatment-resistant depression, PTSD and other conditions, with an honest "
+            "rating of the research for each."
+        ),
     ),
     InfoPage(
         "how-it-works",
         "how-it-works/",
-        "How ketamine works in the body",
-        "How it works",
-        "How ketamine acts on NMDA receptors and glutamate, and why that differs from opioids, "
-        "gabapentin, anti-inflammatories and antidepressants.",
+        _("How ketamine works in the body"),
+        _("How it works"),
+        _(
+            "How ketamine acts on NMDA receptors and glutamate, and why that differs from opioids, "
+            "gabapentin, anti-inflammatories and antidepressants."
+        ),
     ),
     InfoPage(
         "benefits-and-risks",
         "benefits-and-risks/",
-        "Benefits, risks and side effects",
-        "Benefits and risks",
-        "What ketamine infusion may do for you, and the short-term and long-term side effects and "
-        "risks to weigh.",
+        _("Benefits, risks and side effects"),
+        _("Benefits and risks"),
+        _(
+            "What ketamine infusion may do for you, and the short-term and long-term side effects and "
+            "risks to weigh."
+        ),
     ),
     InfoPage(
         "alternatives",
         "other-treatments/",
-        "Other treatments to discuss with your doctor",
-        "Other treatments",
-        "The other treatments that guidelines suggest for depression, PTSD, anxiety and long-lasting "
-        "pain, so you can compare them with ketamine infusion.",
+        _("Other treatments to discuss with your doctor"),
+        _("Other treatments"),
+        _(
+            "The other treatments that guidelines suggest for depression, PTSD, anxiety and long-lasting "
+            "pain, so you can compare them with ketamine infusion."
+        ),
     ),
     InfoPage(
         "misuse-and-the-law",
         "misuse-and-the-law/",
-        "Misuse, dependence and the law",
-        "Misuse and the law",
-        "Why ketamine is a Schedule III controlled substance in the US, the risk of misuse, and "
-        "how our program keeps treatment safe.",
+        _("Misuse, dependence and the law"),
+        _("Misuse and the law"),
+        _(
+            "Why ketamine is a Schedule III controlled substance in the US, the risk of misuse, and "
+            "how our program keeps treatment safe."
+        ),
     ),
     InfoPage(
         "clearance",
         "clearance-process/",
-        "The clearance process, step by step",
-        "Clearance process",
-        "Every step between your referral and your first infusion: records, consultation, "
-        "questionnaires, tests, consent and scheduling.",
+        _("The clearance process, step by step"),
+        _("Clearance process"),
+        _(
+            "Every step between your referral and your first infusion: records, consultation, "
+            "questionnaires, tests, consent and scheduling."
+        ),
     ),
     InfoPage(
         "who-may-not-be-suitable",
         "who-may-not-be-suitable/",
-        "Who may not be suitable for ketamine infusion",
-        "Who may not be suitable",
-        "Health conditions and medicines that may make ketamine infusion unsafe or need extra "
-        "care, in plain language.",
+        _("Who may not be suitable for ketamine infusion"),
+        _("Who may not be suitable"),
+        _(
+            "Health conditions and medicines that may make ketamine infusion unsafe or need extra "
+            "care, in plain language."
+        ),
     ),
     InfoPage(
         "what-to-expect",
         "what-to-expect/",
-        "What to expect before, during and after an infusion",
-        "What to expect",
-        "How to prepare for an infusion, what happens in the room, and how to look after yourself "
-        "afterwards.",
+        _("What to expect before, during and after an infusion"),
+        _("What to expect"),
+        _(
+            "How to prepare for an infusion, what happens in the room, and how to look after yourself "
+            "afterwards."
+        ),
     ),
     InfoPage(
         "who-gives-the-care",
         "who-gives-your-care/",
-        "Who gives your care",
-        "Who gives your care",
-        "Who prescribes and supervises your infusions, their training, how we watch over you, and the "
-        "emergency equipment we keep ready.",
+        _("Who gives your care"),
+        _("Who gives your care"),
+        _(
+            "Who prescribes and supervises your infusions, their training, how we watch over you, and the "
+            "emergency equipment we keep ready."
+        ),
     ),
     InfoPage(
         "costs",
         "costs-and-payment/",
-        "Costs, insurance and payment",
-        "Costs and payment",
-        "What ketamine infusion costs, how insurance usually treats it, and your right to a Good "
-        "Faith Estimate if you pay for yourself.",
+        _("Costs, insurance and payment"),
+        _("Costs and payment"),
+        _(
+            "What ketamine infusion costs, how insurance usually treats it, and your right to a Good "
+            "Faith Estimate if you pay for yourself."
+        ),
     ),
     InfoPage(
         "faq",
         "faq/",
-        "Frequently asked questions",
-        "FAQ",
-        "Short answers to the questions patients ask us most about ketamine infusion.",
+        _("Frequently asked questions"),
+        _("FAQ"),
+        _("Short answers to the questions patients ask us most about ketamine infusion."),
     ),
     InfoPage(
         "for-clinicians",
         "for-referring-clinicians/",
-        "For referring clinicians",
-        "For clinicians",
-        "How to refer a patient to our ketamine infusion program, what to send, and how we handle referrals.",
+        _("For referring clinicians"),
+        _("For clinicians"),
+        _(
+            "How to refer a patient to our ketamine infusion program, what to send, and how we handle referrals."
+        ),
         in_guide=False,
     ),
     InfoPage(
         "privacy",
         "privacy/",
-        "Privacy notice",
-        "Privacy",
-        "How we collect, use, protect and keep the health information you send us.",
+        _("Privacy notice"),
+        _("Privacy"),
+        _("How we collect, use, protect and keep the health information you send us."),
         in_guide=False,
         clinical_review=False,
     ),
     InfoPage(
         "accessibility",
         "accessibility/",
-        "Accessibility statement",
-        "Accessibility",
-        "How we make this site usable for everyone, and how to tell us about a barrier.",
+        _("Accessibility statement"),
+        _("Accessibility"),
+        _("How we make this site usable for everyone, and how to tell us about a barrier."),
         in_guide=False,
         clinical_review=False,
     ),
     InfoPage(
         "sources",
         "sources-and-review/",
-        "Sources and review of this site",
-        "Sources",
-        "Every source our information pages rely on, page by page, and how our clinicians review the pages.",
+        _("Sources and review of this site"),
+        _("Sources"),
+        _(
+            "Every source our information pages rely on, page by page, and how our clinicians review the pages."
+        ),
         in_guide=False,
     ),
 ]

@@ -6,15 +6,35 @@ import sys
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 
 
-def _error(request, template: str, status: int):
-    return render(request, template, status=status)
+def error_language(request) -> str:
+    """The language of the path asked for: /es/... is Spanish, anything else English.
+
+    Error pages may be rendered outside PathLanguageMiddleware (a handler called after it has
+    finished), so they read the path themselves; without a request, the language in force. Only
+    the language is taken from the path: it is never shown on the page.
+    """
+    if request is None:
+        return translation.get_language() or settings.LANGUAGE_CODE
+    path = getattr(request, "path_info", None) or ""
+    return translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+
+
+def _error(request, template: str, status: int, context=None):
+    context = dict(context or {})
+    if request is None:  # no request, so no context processors: the page still names the clinic
+        context.setdefault("clinic", settings.CLINIC)
+    with translation.override(error_language(request)):
+        return render(request, template, context, status=status)
 
 
 def bad_request(request, exception=None):
@@ -79,4 +99,18 @@ def server_error(request):
     exception = sys.exc_info()[1]
     if is_database_outage(exception):
         return database_unavailable(request, exception)
-    return _error(request, "errors/500.html", 500)
+    language = error_language(request)
+    try:
+        return _error(request, "errors/500.html", 500)
+    except Exception as failure:  # noqa: BLE001 - the page that reports errors must not fail itself
+        # A context processor or the request itself may be what failed: render the same page
+        # from the template alone, without the request's context, in the path's language.
+        logger.warning("500 page rendered without the request context (%s)", type(failure).__name__)
+    with translation.override(language):
+        try:
+            content = loader.render_to_string("errors/500.html", {"clinic": settings.CLINIC})
+        except Exception as failure:  # noqa: BLE001
+            logger.warning("500 page template failed (%s): answered plain text", type(failure).__name__)
+            content = translation.gettext("Sorry, something went wrong on our side")
+            return HttpResponse(content, status=500, content_type="text/plain; charset=utf-8")
+    return HttpResponse(content, status=500)

@@ -152,7 +152,12 @@ ACTIONS: dict[str, Action] = {
             "page asks only for what you tick; their reply is kept beside the answers, never over them, and "
             "returns the referral to the queue.",
             lambda r, u, d: workflow.request_info(
-                r, actor=u, items=d["items"], message=d["message"], audience=d["audience"]
+                r,
+                actor=u,
+                items=d["items"],
+                message=d["message"],
+                audience=d["audience"],
+                language=d.get("language") or None,
             ),
             lambda r, _: (
                 f"Information requested for {r}. It waits in \u201cneeds information\u201d until the reply."

@@ -177,9 +177,15 @@ def submit(
     phone: str = "(555) 010-0123",
     key: str | None = None,
     today: date | None = None,
+    language: str = "en",
+    preferred_language: str = "",
     **answer_overrides: Any,
 ) -> Referral:
-    """A submitted self-referral with the given answers (healthy unless overridden)."""
+    """A submitted self-referral with the given answers (healthy unless overridden).
+
+    `language` is the one the patient's forms were completed in ("es": staff see the "Completed in
+    Spanish" badge); the summary staff read is in English either way, as the wizard stores it.
+    """
     answers = answers_with(**answer_overrides)
     token = uuid.uuid5(DEMO_NAMESPACE, key) if key else uuid.uuid4()
     return workflow.submit_referral(
@@ -195,6 +201,8 @@ def submit(
         details={"summary": summary_for(answers), "medication_list": "None", "allergies": "None"},
         today=today or timezone.localdate(),
         questionnaire_version=questionnaires.DEFAULT_VERSION,
+        language=language,
+        preferred_language=preferred_language,
     )
 
 

@@ -6,12 +6,14 @@ Keys are stored on the InfoRequest, so they never change meaning: add new keys, 
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class InfoItem:
     key: str
-    staff_label: str  # what staff tick
-    heading: str  # what the person replying reads
+    staff_label: str  # what staff tick (staff work in English)
+    heading: str  # what the person replying reads, in the reply page's language
     help_text: str
     audiences: tuple[str, ...] = ("patient", "referrer")
 
@@ -20,47 +22,51 @@ INFO_ITEMS: tuple[InfoItem, ...] = (
     InfoItem(
         "blood_pressure",
         "A recent blood pressure reading",
-        "A recent blood pressure reading",
-        "The top and bottom numbers, and the date it was taken. A reading from a pharmacy machine is fine.",
+        _("A recent blood pressure reading"),
+        _(
+            "The top and bottom numbers, and the date it was taken. A reading from a pharmacy machine is fine."
+        ),
     ),
     InfoItem(
         "medications",
         "The current medication list (names and doses)",
-        "Your current medicines",
-        "Every medicine you take, with the dose, including ones bought without a prescription and supplements.",
+        _("Your current medicines"),
+        _(
+            "Every medicine you take, with the dose, including ones bought without a prescription and supplements."
+        ),
     ),
     InfoItem(
         "diagnosis_history",
         "Diagnosis and treatment history",
-        "Diagnosis and treatments so far",
-        "The diagnosis, and the treatments tried so far with roughly when and whether they helped.",
+        _("Diagnosis and treatments so far"),
+        _("The diagnosis, and the treatments tried so far with roughly when and whether they helped."),
     ),
     InfoItem(
         "records_contact",
         "Where the medical records are held",
-        "Where your medical records are held",
-        "The name, phone and fax number of the practice or hospital that holds the records we need.",
+        _("Where your medical records are held"),
+        _("The name, phone and fax number of the practice or hospital that holds the records we need."),
         ("patient",),
     ),
     InfoItem(
         "escort",
         "Who will take the patient home after an infusion",
-        "Who will take you home after an infusion",
-        "An adult must take you home and you cannot drive until the next day. Tell us who it could be.",
+        _("Who will take you home after an infusion"),
+        _("An adult must take you home and you cannot drive until the next day. Tell us who it could be."),
         ("patient",),
     ),
     InfoItem(
         "insurance",
         "Insurance or self-pay details",
-        "Insurance or payment",
-        "Your insurer, member ID and group number, or tell us you will pay for yourself.",
+        _("Insurance or payment"),
+        _("Your insurer, member ID and group number, or tell us you will pay for yourself."),
         ("patient",),
     ),
     InfoItem(
         "other",
         "Something else (explained in the message)",
-        "Your answer to our message",
-        "Please answer what we asked in the message above.",
+        _("Your answer to our message"),
+        _("Please answer what we asked in the message above."),
     ),
 )
 BY_KEY: dict[str, InfoItem] = {item.key: item for item in INFO_ITEMS}

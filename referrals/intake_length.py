@@ -5,13 +5,12 @@ an answer. The start page and the clearance page state this range; the bench (`-
 tests/test_intake_length.py fail when it is no longer the measured one.
 """
 
+from django.utils.translation import gettext
+
 # Whole minutes: the shortest path rounded down, the longest rounded up (docs/intake-length.md).
 STATED_MINUTES = (19, 27)
 
 
 def stated_range() -> str:
-    """The range in words, in the active language ("19 to 27 minutes")."""
-    from django.utils.translation import gettext
-
     low, high = STATED_MINUTES
-    return gettext("%(low)s to %(high)s minutes") % {"low": low, "high": high}
+    return gettext("%(low)d to %(high)d minutes") % {"low": low, "high": high}

@@ -8,6 +8,12 @@ Every wording the app has shipped stays here under its version name (CODE_VERSIO
 a referral keeps the words it was answered with; a change of wording is a new version. From
 plain-2026.2 each answer option is keyed by the score it carries ("0" to "3"), so replacement
 wording cannot put a label on the wrong score; plain-2026.1 keeps its list, read by position.
+
+Each language has its own versions (QuestionnaireText.language); the structure check is the same
+for all. plain-es-2026.1 is the clinic's own plain Spanish of plain-2026.2, not the licensed Spanish
+versions of the instruments (docs/spanish-questionnaires.md). `current_texts(language)` is the
+wording patients see in a language; staff read answers in English: `staff_texts(version)` gives the
+English wording for answers given under any version.
 """
 
 import copy
@@ -109,10 +115,190 @@ def _plain_2026_2() -> dict[str, Any]:
 
 PLAIN_2026_2 = _plain_2026_2()
 
-# Every wording version defined in code, oldest first; the last is the default.
+# The clinic's own plain Spanish of plain-2026.2: item for item, the same structure, order and scores
+# (each option keyed by its score). Not the licensed Spanish versions of the instruments: see
+# docs/spanish-questionnaires.md, which lists every item beside its English.
+PLAIN_ES_2026_1: dict[str, Any] = {
+    "phq9": {
+        "name": "Preguntas sobre su estado de ánimo (PHQ-9)",
+        "stem": "En las últimas 2 semanas, ¿con qué frecuencia le ha molestado cada una de estas cosas?",
+        "options": {
+            "0": "Nunca",
+            "1": "Varios días",
+            "2": "Más de la mitad de los días",
+            "3": "Casi todos los días",
+        },
+        "items": [
+            "No disfrutar las cosas que suele hacer con gusto, o no tener interés en ellas",
+            "Sentirse con el ánimo bajo, triste o sin esperanza",
+            "Tener problemas para dormirse o para dormir toda la noche, o dormir mucho más de lo normal",
+            "Sentir cansancio o tener poca energía",
+            "No tener ganas de comer, o comer mucho más de lo normal",
+            "Pensar mal de sí mismo(a), o sentir que ha fracasado, que se ha fallado a sí mismo(a) o que le "
+            "ha fallado a su familia",
+            "Tener dificultad para concentrarse en las cosas, como leer o ver la televisión",
+            "Moverse o hablar tan despacio que otras personas lo podrían notar, o lo contrario: sentir tanta "
+            "inquietud o nerviosismo que se mueve mucho más de lo normal",
+            "Pensar que estaría mejor muerto(a), o pensar en hacerse daño de alguna manera",
+        ],
+        "difficulty": {
+            "question": "Si alguna de estas cosas le ha molestado, ¿qué tan difícil le han hecho hacer su "
+            "trabajo, ocuparse de las cosas de la casa o llevarse bien con otras personas?",
+            "options": {
+                "0": "Nada difícil",
+                "1": "Algo difícil",
+                "2": "Muy difícil",
+                "3": "Extremadamente difícil",
+            },
+        },
+    },
+    "gad7": {
+        "name": "Preguntas sobre preocupación y ansiedad (GAD-7)",
+        "stem": "En las últimas 2 semanas, ¿con qué frecuencia le ha molestado cada una de estas cosas?",
+        "options": {
+            "0": "Nunca",
+            "1": "Varios días",
+            "2": "Más de la mitad de los días",
+            "3": "Casi todos los días",
+        },
+        "items": [
+            "Sentir nervios, preocupación o tensión",
+            "No poder dejar de preocuparse ni controlar la preocupación",
+            "Preocuparse demasiado por muchas cosas distintas",
+            "Tener dificultad para relajarse",
+            "Sentir tanta inquietud que le cuesta quedarse quieto(a)",
+            "Molestarse o irritarse con facilidad",
+            "Sentir miedo, como si algo terrible fuera a pasar",
+        ],
+    },
+    "pc_ptsd5": {
+        "name": "Experiencias estresantes (PC-PTSD-5)",
+        "exposure": "Algunas personas viven sucesos que dan muchísimo miedo, que son horribles o traumáticos. "
+        "Por ejemplo: un accidente grave o un incendio, una agresión o un abuso físico o sexual, una guerra, "
+        "un desastre, ver cómo hieren gravemente o matan a alguien, o la muerte de un ser querido por asesinato "
+        "o suicidio. ¿Alguna vez ha vivido algo así?",
+        "stem": "En el último mes:",
+        "items": [
+            "¿Ha tenido pesadillas sobre el suceso, o ha pensado en él cuando no quería?",
+            "¿Se ha esforzado mucho por no pensar en el suceso, o ha hecho todo lo posible por evitar lo que se "
+            "lo recuerda?",
+            "¿Ha estado constantemente en guardia o vigilante, o se ha asustado con facilidad?",
+            "¿Ha sentido que sus emociones están apagadas, o que no tiene conexión con la gente, con sus "
+            "actividades o con el mundo a su alrededor?",
+            "¿Se ha sentido culpable, o no ha podido dejar de culparse o de culpar a otros por el suceso o por "
+            "lo que pasó después?",
+        ],
+    },
+    "asq": {
+        "name": "Preguntas sobre su seguridad (ASQ)",
+        "items": [
+            "En las últimas semanas, ¿ha deseado ya no seguir con vida?",
+            "En las últimas semanas, ¿ha sentido que usted o su familia estarían mejor si usted estuviera "
+            "muerto(a)?",
+            "En la última semana, ¿ha tenido pensamientos de matarse?",
+            "¿Alguna vez ha intentado quitarse la vida?",
+        ],
+        "acuity": "¿Está pensando en matarse en este momento?",
+    },
+    "pain": {
+        "name": "Nivel de dolor (de 0 a 10)",
+        "scale": "0 significa que no tiene dolor. 10 significa el peor dolor que pueda imaginar.",
+        "items": {
+            "current": "Su dolor en este momento",
+            "average": "Su dolor promedio durante la última semana",
+            "worst": "Su peor dolor durante la última semana",
+        },
+    },
+}
+
+# Every English wording version defined in code, oldest first; the last is the default.
 CODE_VERSIONS: dict[str, dict[str, Any]] = {"plain-2026.1": PLAIN_2026_1, "plain-2026.2": PLAIN_2026_2}
 DEFAULT_VERSION = "plain-2026.2"
 DEFAULT_TEXTS: dict[str, Any] = CODE_VERSIONS[DEFAULT_VERSION]
+
+# Each language's wording versions defined in code (oldest first; the last is that language's
+# default). Patients see the newest wording in the page's language; staff read English.
+CODE_VERSIONS_BY_LANGUAGE: dict[str, dict[str, dict[str, Any]]] = {
+    "en": CODE_VERSIONS,
+    "es": {"plain-es-2026.1": PLAIN_ES_2026_1},
+}
+DEFAULT_VERSIONS: dict[str, str] = {
+    language: list(versions)[-1] for language, versions in CODE_VERSIONS_BY_LANGUAGE.items()
+}
+STAFF_LANGUAGE = "en"
+# The English version each translated code version renders, item for item.
+TRANSLATION_OF: dict[str, str] = {"plain-es-2026.1": "plain-2026.2"}
+
+
+def code_texts(version: str) -> dict[str, Any] | None:
+    """A wording version shipped in code, in any language (None when the version is not one)."""
+    for versions in CODE_VERSIONS_BY_LANGUAGE.values():
+        if version in versions:
+            return versions[version]
+    return None
+
+
+def code_language(version: str) -> str | None:
+    """The language of a wording version shipped in code (None when the version is not one)."""
+    for language, versions in CODE_VERSIONS_BY_LANGUAGE.items():
+        if version in versions:
+            return language
+    return None
+
+
+def default_texts(language: str) -> tuple[str, dict[str, Any]]:
+    """The default (version, wording) for a language; English for a language without its own."""
+    versions = CODE_VERSIONS_BY_LANGUAGE.get(language) or CODE_VERSIONS
+    version = DEFAULT_VERSIONS.get(language, DEFAULT_VERSION)
+    return version, versions[version]
+
+
+def current_texts(language: str = "en") -> tuple[str, dict[str, Any]]:
+    """The (version, wording) patients see in a language: its newest row when it fits, else its default.
+
+    A language with no wording of its own (none seeded yet) gets the English default.
+    """
+    from referrals.models import QuestionnaireText
+
+    row = QuestionnaireText.current(language)
+    if row is not None and not structure_problems(row.texts):
+        return row.version, row.texts
+    return default_texts(language)
+
+
+def staff_texts(version: str, *, language: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The English wording to show staff for answers given under `version` (staff work in English).
+
+    An English version (or one of unknown language) is itself, from the database or code. A
+    translation shipped in code gives the English version it renders item for item; any other
+    translation (a clinic's own) gives the newest English wording made before it, else the
+    default. The structure is the same in every language, so item n and score s mean the same.
+    """
+    from referrals.models import QuestionnaireText
+
+    row = QuestionnaireText.objects.filter(version=version).first() if version else None
+    if language is None:
+        language = row.language if row is not None else (code_language(version) or STAFF_LANGUAGE)
+    if language == STAFF_LANGUAGE:
+        if row is not None and not structure_problems(row.texts):
+            return version, row.texts
+        if version in CODE_VERSIONS:
+            return version, CODE_VERSIONS[version]
+        return DEFAULT_VERSION, DEFAULT_TEXTS
+    english = TRANSLATION_OF.get(version)
+    if english:
+        stored = QuestionnaireText.objects.filter(version=english, language=STAFF_LANGUAGE).first()
+        if stored is not None and not structure_problems(stored.texts):
+            return english, stored.texts
+        return english, CODE_VERSIONS[english]
+    earlier = QuestionnaireText.objects.filter(language=STAFF_LANGUAGE)
+    if row is not None:
+        earlier = earlier.filter(id__lt=row.id)
+    for candidate in earlier.order_by("-id")[:10]:
+        if not structure_problems(candidate.texts):
+            return candidate.version, candidate.texts
+    return DEFAULT_VERSION, DEFAULT_TEXTS
+
 
 EXPECTED_COUNTS = {"phq9": 9, "gad7": 7, "pc_ptsd5": 5, "asq": 4}
 

@@ -12,7 +12,12 @@ import json
 
 from django.contrib.auth.management import create_permissions
 
-from referrals.questionnaires import CODE_VERSIONS, DEFAULT_TEXTS, DEFAULT_VERSION
+from referrals.questionnaires import (
+    CODE_VERSIONS_BY_LANGUAGE,
+    DEFAULT_TEXTS,
+    DEFAULT_VERSION,
+    DEFAULT_VERSIONS,
+)
 from referrals.screening import CLEARANCE_STEPS, RULES
 
 COORDINATOR = "Intake coordinator"
@@ -159,7 +164,7 @@ def sync_definitions(apps=None, using: str = "default") -> dict:
 
     Adds missing rows, refreshes the wording of rows still as they were seeded, never overwrites
     an edit, never deletes or deactivates a row. Also makes sure a screening policy and a
-    questionnaire wording exist. Returns what it did, per table, for the caller to report.
+    questionnaire wording in each language exist. Returns what it did, per table, for the caller to report.
     """
     if apps is None:
         from django.apps import apps
@@ -174,26 +179,43 @@ def sync_definitions(apps=None, using: str = "default") -> dict:
     if not Policy.objects.using(using).exists():
         Policy.objects.using(using).create(change_note="Clinic default policy (screening spec v4).")
     report["wording"] = sync_wording(Wording, using)
+    # Each other language's wording is reported apart ("wording_es"), as its own set of versions.
+    for language in CODE_VERSIONS_BY_LANGUAGE:
+        if language != "en":
+            report[f"wording_{language}"] = sync_wording(Wording, using, language)
     return report
 
 
-def sync_wording(Wording, using: str = "default") -> dict:
-    """Make the newest code wording current, unless the clinic chose its own.
+def sync_wording(Wording, using: str = "default", language: str = "en") -> dict:
+    """Make the newest code wording of one language current, unless the clinic chose its own.
 
-    The wording in use is the newest row. When that row is a wording shipped in code (so the clinic
-    has not replaced it), a newer code version is added as a new row: earlier rows stay as they were,
-    and referrals keep the version they were answered with. When the clinic's own wording is in use,
-    nothing is added (the clinic decides when to change its patients' wording).
+    The wording in use for a language is its newest row. When that row is a wording shipped in code
+    (so the clinic has not replaced it), a newer code version is added as a new row: earlier rows
+    stay as they were, and referrals keep the version they were answered with. When the clinic's
+    own wording is in use, nothing is added (the clinic decides when to change its patients'
+    wording). A language with no row yet gets its default.
     """
+    code_versions = CODE_VERSIONS_BY_LANGUAGE[language]
+    default_version = DEFAULT_VERSIONS[language]
     rows = Wording.objects.using(using)
+    has_language = any(field.name == "language" for field in Wording._meta.fields)
+    if has_language:
+        rows = rows.filter(language=language)
+    elif language != "en":
+        return {"added": [], "updated": [], "kept_edited": []}  # a state before wording had languages
     current = rows.order_by("-id").values_list("version", flat=True).first()
-    if current is None or (current in CODE_VERSIONS and current != DEFAULT_VERSION):
-        if not rows.filter(version=DEFAULT_VERSION).exists():
-            rows.create(
-                version=DEFAULT_VERSION, texts=DEFAULT_TEXTS, change_note=WORDING_NOTES[DEFAULT_VERSION]
+    if current is None or (current in code_versions and current != default_version):
+        # The version name is unique across languages: never add a name another row holds.
+        if not Wording.objects.using(using).filter(version=default_version).exists():
+            values = {"language": language} if has_language else {}
+            Wording.objects.using(using).create(
+                version=default_version,
+                texts=code_versions[default_version],
+                change_note=WORDING_NOTES[default_version],
+                **values,
             )
-            return {"added": [DEFAULT_VERSION], "updated": [], "kept_edited": []}
-    if current is not None and current not in CODE_VERSIONS:
+            return {"added": [default_version], "updated": [], "kept_edited": []}
+    if current is not None and current not in code_versions:
         return {"added": [], "updated": [], "kept_edited": [current]}  # the clinic's own wording
     return {"added": [], "updated": [], "kept_edited": []}
 
@@ -202,6 +224,8 @@ WORDING_NOTES = {
     "plain-2026.1": "Plain-language default wording.",
     "plain-2026.2": "Plain-language default wording; PC-PTSD-5 item 3 says constantly on guard, watchful or "
     "easily startled; each answer option keyed by its score.",
+    "plain-es-2026.1": "Plain Spanish default wording: the clinic's own translation of plain-2026.2, item for "
+    "item (not the licensed Spanish versions; see docs/spanish-questionnaires.md).",
 }
 
 

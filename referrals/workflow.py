@@ -353,6 +353,7 @@ def submit_referral(
     consent_method: str = Referral.ConsentMethod.TYPED,
     notify_patient: bool = True,
     language: str | None = None,
+    preferred_language: str = "",
 ) -> Referral:
     """Store a complete intake, screen it and build its checklist, in one transaction.
 
@@ -365,8 +366,8 @@ def submit_referral(
     `enter_referral`); the referral records them, the channel and verbal consent, and the patient
     is emailed the status link only if `notify_patient`.
 
-    `language` is the language the forms were completed in (default: the active one);
-    `details["preferred_language"]` the one the patient asked us to use (Referral.preferred_language).
+    `language` is the language of the forms (default: the active one, the page's); the patient's
+    emails use it. `preferred_language` is what the patient asked us to use, when recorded.
     """
     if entered_by is not None:
         _require(entered_by, ENTER_PERM)
@@ -379,11 +380,9 @@ def submit_referral(
     identity = {key: identity.get(key) or "" for key in IDENTITY_FIELDS}
     main = answers.get("indication") or ""
     secondary = list(answers.get("secondary_indications") or [])
+    language = forms_language(language)
+    spoken = {"preferred_language": preferred_language.strip()} if preferred_language.strip() else {}
     now = timezone.now()
-    languages = {
-        "language": (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0],
-        "preferred_language": (details.get("preferred_language") or "")[:60],
-    }
     try:
         with transaction.atomic():
             if referral is None:
@@ -401,7 +400,8 @@ def submit_referral(
                     intake_channel=Referral.Channel.PHONE if entered_by else Referral.Channel.ONLINE,
                     entered_by=entered_by,
                     consent_method=consent_method,
-                    **languages,
+                    language=language,
+                    **spoken,
                     **identity,
                 )
                 ReferralEvent.objects.create(
@@ -427,7 +427,8 @@ def submit_referral(
                     submitted_at=now,
                     completion_used_at=now,
                     consent_method=consent_method,
-                    **languages,
+                    language=language,
+                    **spoken,
                     **identity,
                 )
     except IntegrityError:
@@ -451,6 +452,17 @@ def submit_referral(
         referral, "staff_urgent_safety" if referral.urgent_safety else "staff_new_referral"
     )
     return referral
+
+
+def forms_language(language: str | None = None) -> str:
+    """One of settings.LANGUAGES: the one given, else the active one ("es" for /es/ pages), else English."""
+    codes = dict(settings.LANGUAGES)
+    for candidate in (language, translation.get_language()):
+        if candidate:
+            code = candidate.lower().split("-")[0]
+            if code in codes:
+                return code
+    return settings.LANGUAGE_CODE
 
 
 def new_completion_token(referral: Referral) -> str:
@@ -561,9 +573,19 @@ def start_review(referral: Referral, *, actor) -> Referral:
 
 @transaction.atomic
 def request_info(
-    referral: Referral, *, actor, items: list[str], message: str, audience: str = "patient"
+    referral: Referral,
+    *,
+    actor,
+    items: list[str],
+    message: str,
+    audience: str = "patient",
+    language: str | None = None,
 ) -> tuple[InfoRequest, str]:
-    """Ask the patient (or referrer) for what is missing; they get a link to a page asking only that."""
+    """Ask the patient (or referrer) for what is missing; they get a link to a page asking only that.
+
+    `language` is the one staff wrote the message in (default: the patient's forms' language); the
+    patient's email and its link use it. A referring clinician is written to in English.
+    """
     _check(referral, "request_info", actor=actor)
     if not items:
         raise GateNotMetError("Tick at least one thing you need.", ["Nothing was ticked."])
@@ -571,6 +593,10 @@ def request_info(
         raise GateNotMetError("Write a short message.", ["The message is empty."])
     if audience == "referrer" and not referral.referrer_id:
         raise InvalidTransitionError("This referral has no referring clinician.")
+    if audience == "referrer":
+        language = settings.LANGUAGE_CODE
+    elif language not in dict(settings.LANGUAGES):
+        language = referral.language or settings.LANGUAGE_CODE
     _move(referral, "request_info", actor=actor, message=message, data={"items": items})
     token = secrets.token_urlsafe(32)
     info = InfoRequest.objects.create(
@@ -578,6 +604,7 @@ def request_info(
         audience=audience,
         requested_items=items,
         message=message,
+        language=language,
         token_hash=hash_token(token),
         expires_at=timezone.now() + timedelta(days=settings.COMPLETION_LINK_DAYS),
         created_by=actor,
@@ -586,7 +613,9 @@ def request_info(
     if audience == "referrer":
         notifications.queue(referral, "referrer_info_request", referral.referrer.email, link=link)
     else:
-        notifications.queue(referral, "patient_info_request", referral.email, link=link)
+        notifications.queue(
+            referral, "patient_info_request", referral.email, language=info.language, link=link
+        )
     return info, token
 
 

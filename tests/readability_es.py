@@ -1,10 +1,11 @@
 """Fernández-Huerta reading ease for Spanish text (the Spanish adaptation of Flesch's score).
 
-    L = 206.84 - 0.60 * P - 1.02 * F
+    L = 206.84 - 60 * (syllables / words) - 1.02 * (words / sentences)
 
-P is syllables per 100 words and F sentences per 100 words. 70 and above reads as "fairly easy"
-(about the last years of primary school); the information pages in Spanish must reach it. Blocks
-are split into sentences as tests/test_readability.py does for English.
+This is the form readability tools use today (textstat, legible.es): the 1959 paper's "F" term
+is read as words per sentence, so longer sentences lower the score, as in Flesch's. 70 and above
+reads as "fairly easy" (about the last years of primary school); the information pages in
+Spanish must reach it. Blocks are split into sentences as tests/test_readability.py does.
 """
 
 import re
@@ -55,4 +56,4 @@ def reading_ease(blocks: list[str]) -> float:
             syllable_count += sum(syllables(w) for w in found)
     if not words:
         return 0.0
-    return 206.84 - 0.60 * (100 * syllable_count / words) - 1.02 * (100 * sentences / words)
+    return 206.84 - 60 * syllable_count / words - 1.02 * words / sentences

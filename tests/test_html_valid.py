@@ -13,8 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from clinic import views
 from clinic.pages import PAGES
@@ -41,25 +43,29 @@ def rendered_documents() -> tuple[dict[str, bytes], list[str]]:
     """{file name: HTML} for every registry page, the 404 page and the other error pages."""
     client = Client(raise_request_exception=False)
     documents, problems = {}, []
-    for page in PAGES:
-        path = reverse(page.url_name)
-        response = client.get(path)
-        if response.status_code != 200:
-            problems.append(f"{page.slug} ({path}): HTTP {response.status_code}, expected 200")
-            continue
-        documents[f"{page.slug}.html"] = response.content
-    response = client.get(MISSING_PATH)
-    if response.status_code != 404:
-        problems.append(f"{MISSING_PATH}: HTTP {response.status_code}, expected 404")
-    documents["error-404.html"] = response.content
-    request = RequestFactory().get("/")
-    for name, response in {
-        "error-400.html": views.bad_request(request),
-        "error-403.html": views.permission_denied(request),
-        "error-500.html": views.server_error(request),
-        "error-503.html": views._error(request, "errors/503.html", 503),
-    }.items():
-        documents[name] = response.content
+    for language, _name in settings.LANGUAGES:  # English unprefixed, Spanish under /es/
+        with translation.override(language):
+            suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
+            for page in PAGES:
+                path = reverse(page.url_name)
+                response = client.get(path)
+                if response.status_code != 200:
+                    problems.append(f"{page.slug} ({path}): HTTP {response.status_code}, expected 200")
+                    continue
+                documents[f"{page.slug}{suffix}.html"] = response.content
+            missing = MISSING_PATH if not suffix else f"/{language}{MISSING_PATH}"
+            response = client.get(missing)
+            if response.status_code != 404:
+                problems.append(f"{missing}: HTTP {response.status_code}, expected 404")
+            documents[f"error-404{suffix}.html"] = response.content
+            request = RequestFactory().get("/" if not suffix else f"/{language}/")
+            for name, response in {
+                "error-400": views.bad_request(request),
+                "error-403": views.permission_denied(request),
+                "error-500": views.server_error(request),
+                "error-503": views._error(request, "errors/503.html", 503),
+            }.items():
+                documents[f"{name}{suffix}.html"] = response.content
     return documents, problems
 
 

@@ -194,3 +194,45 @@ def test_save_and_finish_later_pages_read_at_grade_8_or_below():
         assert grade(blocks) <= MAX_GRADE, f"{name}: grade {grade(blocks):.1f}"
     email = [line for line in mail.outbox[-1].body.splitlines() if line.strip() and "http" not in line]
     assert grade(email) <= MAX_GRADE, f"email: grade {grade(email):.1f}"
+
+
+# --- Spanish: Fernández-Huerta reading ease of 70 or more (tests/readability_es.py) ----------------
+
+MIN_SPANISH_EASE = 70.0
+
+
+def test_spanish_syllables_and_reading_ease_on_known_text():
+    from tests.readability_es import reading_ease, syllables
+
+    # Diphthongs join (tra-ta-mien-to), an accent breaks them (pa-ís), que/gue have a silent u.
+    assert [syllables(w) for w in ("tratamiento", "país", "infusión", "que", "guerra", "hoy", "médico")] == [
+        4, 2, 3, 1, 2, 1, 3,
+    ]  # fmt: skip
+    assert reading_ease(["El dolor baja. Usted se siente mejor. Llame si tiene dudas."]) > 80
+    assert (
+        reading_ease(
+            [
+                "La administración intravenosa de concentraciones subanestésicas de ketamina requiere una "
+                "monitorización cardiovascular exhaustiva, particularmente en individuos con enfermedades "
+                "hipertensivas preexistentes."
+            ]
+        )
+        < 30
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PATIENT_PAGES, ids=[page.slug for page in PATIENT_PAGES])
+def test_spanish_information_page_reads_easily(page):
+    from django.utils import translation
+
+    from tests.readability_es import reading_ease
+
+    with translation.override("es"):
+        path = reverse(page.url_name)
+    response = Client().get(path)
+    assert response.status_code == 200
+    blocks = main_text(response.content.decode())
+    assert sum(len(words_of(b)) for b in blocks) > 80, "too little text measured"
+    ease = reading_ease(blocks)
+    assert ease >= MIN_SPANISH_EASE, f"{page.slug} in Spanish: reading ease {ease:.1f}"

@@ -119,6 +119,9 @@ class PhoneIntakeWizard(IntakeWizard):
             "entered_by": self.request.user,
             "consent_method": Referral.ConsentMethod.VERBAL,
             "notify_patient": bool(consent.get("send_status_link")),
+            # The call's language is the patient's preferred one; a Spanish call also makes the
+            # patient's emails (and their links) Spanish, since those follow Referral.language.
+            **VerbalConsentForm.languages(consent),
         }
 
 

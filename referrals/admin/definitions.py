@@ -6,6 +6,7 @@ admin history (none of these hold patient data).
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
@@ -19,7 +20,7 @@ from referrals.models import (
     ScreeningPolicy,
 )
 from referrals.questionnaires import (
-    DEFAULT_TEXTS,
+    default_texts,
     scored_parts,
     structure_problems,
     with_keyed_options,
@@ -154,22 +155,34 @@ class ScreeningPolicyAdmin(VersionedAdmin):
 class QuestionnaireTextForm(forms.ModelForm):
     class Meta:
         model = QuestionnaireText
-        fields = ["version", "texts", "change_note"]
+        fields = ["version", "language", "texts", "change_note"]
         help_texts = {
-            "version": "A new name for this wording (for example 'official-2026.2'); each referral records the "
-            "version its patient saw.",
+            "version": "A new name for this wording (for example 'official-2026.2' or 'official-es-2026.2'); "
+            "each referral records the version its patient saw.",
+            "language": "The language of these words. Patients see the newest wording in the language of the "
+            "page they fill in; staff always see the answers with English labels.",
             "texts": "The wording keyed by instrument. Item counts, order and options are fixed by the "
-            "instruments; only the words may change. Each answer option is keyed by the score it carries "
-            '("0" to "3"), and every score needs exactly one label, so new words cannot move a label to '
-            "another score.",
+            "instruments, in every language; only the words may change. Each answer option is keyed by the "
+            'score it carries ("0" to "3"), and every score needs exactly one label, so new words cannot '
+            "move a label to another score.",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Start from the words shown (this version, or the one in use), with each option keyed by its score.
+        # Left out of a post, the language is the version's being changed (English for a new one).
+        self.fields["language"].required = False
+        # Start from the words shown (this version, or the one in use in the language asked for),
+        # with each option keyed by its score.
         if not self.is_bound:
-            current = QuestionnaireText.current()
-            base = self.instance.texts if self.instance.pk else (current.texts if current else DEFAULT_TEXTS)
+            if self.instance.pk:
+                base = self.instance.texts
+            else:
+                language = self.initial.get("language") or "en"
+                if language not in dict(settings.LANGUAGES):
+                    language = "en"
+                self.initial["language"] = language
+                current = QuestionnaireText.current(language)
+                base = current.texts if current else default_texts(language)[1]
             self.initial["texts"] = with_keyed_options(base)
 
     def clean_version(self):
@@ -180,7 +193,11 @@ class QuestionnaireTextForm(forms.ModelForm):
             )
         return version
 
+    def clean_language(self):
+        return self.cleaned_data.get("language") or (self.instance.language if self.instance.pk else "en")
+
     def clean_texts(self):
+        # The same structure check in every language: the scoring reads item n and score s the same way.
         texts = self.cleaned_data["texts"]
         problems = structure_problems(texts, keyed=True)
         if problems:
@@ -204,9 +221,20 @@ def scores_table(texts) -> str:
 @admin.register(QuestionnaireText)
 class QuestionnaireTextAdmin(VersionedAdmin):
     form = QuestionnaireTextForm
-    list_display = ["version", "created_at", "change_note"]
+    list_display = ["version", "language", "is_current", "created_at", "change_note"]
+    list_filter = ["language"]
     readonly_fields = ["answer_scores"]
-    fields = ["version", "texts", "answer_scores", "change_note"]
+    fields = ["version", "language", "texts", "answer_scores", "change_note"]
+
+    @admin.display(description="In use for its language", boolean=True)
+    def is_current(self, obj):
+        return obj.pk in getattr(self, "_current_pks", ())
+
+    def changelist_view(self, request, extra_context=None):
+        self._current_pks = {
+            row.pk for code, _name in settings.LANGUAGES if (row := QuestionnaireText.current(code))
+        }
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="Answer options and their scores")
     def answer_scores(self, obj):

@@ -24,6 +24,15 @@ class RequestInfoForm(forms.Form):
         error_messages={"required": "Tick at least one thing you need."},
         help_text="The reply page asks only for what you tick.",
     )
+    language = forms.ChoiceField(
+        label="Language of the message",
+        choices=[("en", "English"), ("es", "Spanish")],
+        widget=forms.RadioSelect,
+        initial="en",
+        required=False,  # left out: the language of the patient's forms
+        help_text="Write the message in this language: the patient's email and reply page use it too. "
+        "A referring clinician is always written to in English.",
+    )
     message = forms.CharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -36,6 +45,8 @@ class RequestInfoForm(forms.Form):
         super().__init__(*args, **kwargs)
         if referral is not None and not referral.referrer_id:
             self.fields["audience"].choices = [("patient", "The patient")]
+        if referral is not None and referral.language in dict(self.fields["language"].choices):
+            self.fields["language"].initial = referral.language  # the language of the patient's forms
 
     def clean(self):
         cleaned = super().clean()
@@ -45,6 +56,8 @@ class RequestInfoForm(forms.Form):
         if wrong:
             self.add_error("items", "Some ticked items cannot be asked of the referring clinician: "
                            + "; ".join(info_items.labels(wrong)) + ".")  # fmt: skip
+        if audience == "referrer":
+            cleaned["language"] = "en"  # the clinicians' pages and emails are English
         return cleaned
 
 

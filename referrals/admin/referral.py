@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from referrals import admin_views, workflow
 from referrals.admin import assisted, fhir, queue, reporting
-from referrals.admin.review import indication_labels, review_context
+from referrals.admin.review import indication_labels, language_facts, review_context
 from referrals.audit import record_access, record_queue_reads
 from referrals.models import (
     REFERENCE_ALPHABET,
@@ -231,7 +231,18 @@ class ReferralAdmin(admin.ModelAdmin):
     @admin.display(description="Patient", ordering="last_name")
     def patient(self, obj):
         born = obj.date_of_birth.strftime("%m/%d/%Y") if obj.date_of_birth else ""
-        return format_html('{}<br><span class="muted">born {}</span>', obj.patient_name, born)
+        cell = format_html('{}<br><span class="muted">born {}</span>', obj.patient_name, born)
+        language = language_facts(obj)
+        if language["plain_english"]:
+            return cell  # the usual case says nothing: the column stays narrow
+        badge = (
+            format_html('<br><span class="badge badge-note badge-language">{}</span>', "Completed in Spanish")
+            if language["completed_in_spanish"]
+            else ""
+        )
+        return format_html(
+            '{}{}<br><span class="muted">prefers {}</span>', cell, badge, language["preferred"]
+        )
 
     @admin.display(description="Indications")
     def indications(self, obj):

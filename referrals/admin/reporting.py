@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from referrals import info_items, workflow
 from referrals.admin import queue
-from referrals.admin.review import indication_labels, review_context
+from referrals.admin.review import indication_labels, language_facts, review_context
 from referrals.audit import record_access
 from referrals.models import AccessEvent, Referral, ReferralEvent
 
@@ -37,6 +37,8 @@ CSV_HEADER = [
     "Assignee",
     "Patient",
     "Date of birth",
+    "Completed in Spanish",
+    "Preferred language",
 ]
 
 
@@ -59,7 +61,7 @@ EXPORT_FIELDS = (
     "pk", "reference", "status", "source", "intake_channel", "urgent_safety", "asq_acute", "has_absolute", "has_relative",
     "possible_duplicate", "indication", "secondary_indications", "first_name", "last_name",
     "date_of_birth", "created_at", "submitted_at", "assignee__username", "overdue", "items_done",
-    "items_total",
+    "items_total", "language", "preferred_language",
 )  # fmt: skip
 STATUS_LABELS = dict(Referral.Status.choices)
 
@@ -72,6 +74,7 @@ class _Echo:
 
 
 def csv_row(row: SimpleNamespace, waited: dict) -> list[str]:
+    language = language_facts(row)
     return [
         neutralise(value)
         for value in (
@@ -91,6 +94,8 @@ def csv_row(row: SimpleNamespace, waited: dict) -> list[str]:
             row.assignee__username or "",
             f"{row.first_name} {row.last_name}".strip(),
             row.date_of_birth.isoformat() if row.date_of_birth else "",
+            _yes(language["completed_in_spanish"]),
+            language["preferred"],
         )
     ]
 

@@ -33,6 +33,35 @@ ASQ_LABELS = {
 
 GATES = {"clearance": "Clearance gate", "scheduling": "Scheduling gate"}
 
+# Staff pages are English: the languages by their English names (settings.LANGUAGES names them in
+# their own language, for the patient's chooser).
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code or "en", code)
+
+
+def language_facts(referral) -> dict:
+    """The language of the patient's forms and the language they prefer, for staff (in English).
+
+    `referral` is a Referral or any object with `language` and `preferred_language` (the CSV's
+    plain rows). The preferred language is what the patient or coordinator recorded; when nothing
+    was recorded, the forms' language stands in for it, marked "(forms)".
+    """
+    code = getattr(referral, "language", "") or "en"
+    forms_language = language_name(code)
+    recorded = " ".join((getattr(referral, "preferred_language", "") or "").split())
+    preferred = recorded or f"{forms_language} (forms)"
+    return {
+        "code": code,
+        "completed_in": forms_language,
+        "completed_in_spanish": code == "es",
+        "preferred": preferred,
+        # Nothing worth a line in the queue: English forms, and English (or nothing) preferred.
+        "plain_english": code == "en" and recorded.casefold() in ("", "english"),
+    }
+
 
 def indication_labels(referral: Referral, *, short: bool = False) -> list[str]:
     codes = [referral.indication, *(referral.secondary_indications or [])]
@@ -205,6 +234,7 @@ def review_context(referral: Referral, user) -> dict:
     }
     return {
         "referral": referral,
+        "language": language_facts(referral),
         "indications": indication_labels(referral),
         "sections": (referral.details or {}).get("summary") or [],
         "scores": score_rows(referral.scores or {}),

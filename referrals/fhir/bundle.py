@@ -24,6 +24,7 @@ class ExportOptions:
     inline_documents: bool = True
     document_url: Callable[[Any], str] | None = None
     questionnaire_texts: Callable[[str], dict | None] | None = None
+    questionnaire_language: Callable[[str], str | None] | None = None  # version -> its language
     finding_titles: dict | None = None  # finding code -> rule title; read once per export when given
 
 
@@ -51,6 +52,7 @@ def referral_entries(referral, options: ExportOptions, *, style: str = "urn") ->
         inline_documents=options.inline_documents,
         document_url=options.document_url,
         questionnaire_texts=options.questionnaire_texts,
+        questionnaire_language=options.questionnaire_language,
         finding_titles=options.finding_titles
         if options.finding_titles is not None
         else dict(ContraindicationRule.objects.values_list("code", "title")),

@@ -31,6 +31,11 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 PROVENANCE_AGENT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DOCUMENT_CATEGORY = "http://terminology.hl7.org/CodeSystem/media-category"
+# Patient.communication.language: BCP-47 tags (the R4 "common languages" binding).
+BCP47 = "urn:ietf:bcp:47"
+LANGUAGE_TAGS = {"en": "English", "es": "Spanish"}
+# A preferred language recorded as free text, by the names staff and patients write.
+LANGUAGE_NAMES = {"english": "en", "spanish": "es", "español": "es", "espanol": "es"}
 
 # The app's own code systems.
 INDICATION = app_system("indication")

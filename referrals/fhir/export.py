@@ -16,13 +16,24 @@ def questionnaire_texts(version: str) -> dict | None:
     row = QuestionnaireText.objects.filter(version=version).first()
     if row is not None:
         return row.texts
-    return questionnaires.CODE_VERSIONS.get(version)  # a wording shipped in code, kept as it was
+    return questionnaires.code_texts(version)  # a wording shipped in code, kept as it was
 
 
-def questionnaire_versions() -> list[tuple[str, dict]]:
-    """Every wording version the clinic has used, oldest first (the default when there is none)."""
-    rows = [(row.version, row.texts) for row in QuestionnaireText.objects.order_by("id")]
-    return rows or [(questionnaires.DEFAULT_VERSION, questionnaires.DEFAULT_TEXTS)]
+def questionnaire_language(version: str) -> str | None:
+    """The language of a wording version (a row's, or a code version's), None when unknown."""
+    language = QuestionnaireText.objects.filter(version=version).values_list("language", flat=True).first()
+    return language or questionnaires.code_language(version)
+
+
+def questionnaire_versions(language: str = "en") -> list[tuple[str, dict]]:
+    """Every wording version in a language the clinic has used, oldest first (the default when none).
+
+    The published set is the English wording staff read; `language="es"` gives the Spanish versions.
+    """
+    rows = [
+        (row.version, row.texts) for row in QuestionnaireText.objects.filter(language=language).order_by("id")
+    ]
+    return rows or [questionnaires.default_texts(language)]
 
 
 def document_url(document) -> str:
@@ -32,17 +43,24 @@ def document_url(document) -> str:
 def options(*, inline_documents: bool = True) -> ExportOptions:
     """Options for one export; the wording versions and rule titles are read once, not per referral."""
     wording: dict[str, dict | None] = {}
+    languages: dict[str, str | None] = {}
 
     def texts(version: str) -> dict | None:
         if version not in wording:
             wording[version] = questionnaire_texts(version)
         return wording[version]
 
+    def language(version: str) -> str | None:
+        if version not in languages:
+            languages[version] = questionnaire_language(version)
+        return languages[version]
+
     return ExportOptions(
         clinic=settings.CLINIC,
         inline_documents=inline_documents,
         document_url=document_url,
         questionnaire_texts=texts,
+        questionnaire_language=language,
         finding_titles=dict(ContraindicationRule.objects.values_list("code", "title")),
     )
 

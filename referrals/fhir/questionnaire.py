@@ -221,8 +221,12 @@ def _instrument_group(key: str, texts: dict) -> dict:
     return group
 
 
-def questionnaire(version: str, texts: dict) -> dict:
-    """The intake Questionnaire for one wording version (QuestionnaireText): structure from the core."""
+def questionnaire(version: str, texts: dict, *, language: str = "en") -> dict:
+    """The intake Questionnaire for one wording version (QuestionnaireText): structure from the core.
+
+    The item texts are the version's words; a wording in a language other than English (the
+    staff's) states its language, e.g. "es" for the Spanish wording patients read.
+    """
     pain_words = (_texts(texts, "pain").get("items") or {}) if isinstance(texts.get("pain"), dict) else {}
     items = []
     for key in screening.ANSWER_KEYS:
@@ -253,6 +257,7 @@ def questionnaire(version: str, texts: dict) -> dict:
     return {
         "resourceType": "Questionnaire",
         "id": questionnaire_id(version),
+        **({"language": language} if language and language != "en" else {}),
         "url": QUESTIONNAIRE_URL,
         "version": version,
         "name": "KetamineClinicIntake",

@@ -38,6 +38,27 @@ class Entry:
     if_none_exist: str | None = None
 
 
+def language_concept(tag: str | None, text: str = "") -> dict:
+    """A CodeableConcept for a language: its BCP-47 tag when we know it, else the words recorded."""
+    if tag in codes.LANGUAGE_TAGS:
+        name = codes.LANGUAGE_TAGS[tag]
+        return {"coding": [{"system": codes.BCP47, "code": tag, "display": name}], "text": name}
+    return {"text": text}
+
+
+def communication(language: str, preferred_language: str) -> list[dict]:
+    """Patient.communication: the preferred language when one was recorded (marked preferred),
+    and the language the patient's forms were completed in."""
+    entries = []
+    recorded = " ".join((preferred_language or "").split())
+    recorded_tag = codes.LANGUAGE_NAMES.get(recorded.casefold()) if recorded else None
+    if recorded:
+        entries.append({"language": language_concept(recorded_tag, recorded), "preferred": True})
+    if language and language != recorded_tag:
+        entries.append({"language": language_concept(language, language)})
+    return entries
+
+
 def stamp(value: datetime | date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -61,6 +82,7 @@ class ReferralGraph:
     inline_documents: bool = True
     document_url: Any = None  # callable(Document) -> absolute staff URL, for documents by reference
     questionnaire_texts: Any = None  # callable(version) -> wording texts
+    questionnaire_language: Any = None  # callable(version) -> the wording's language ("en", "es")
     finding_titles: dict = field(default_factory=dict)  # finding code -> the rule's title
     entries: dict = field(default_factory=dict)
 
@@ -106,6 +128,7 @@ class ReferralGraph:
             resource["name"] = names
             resource["birthDate"] = stamp(r.date_of_birth)
             resource["telecom"] = telecom(("email", r.email), ("phone", r.phone))
+            resource["communication"] = communication(r.language, r.preferred_language)
             emergency = details.get("emergency_contact") or {}
             if isinstance(emergency, dict) and emergency.get("name"):
                 resource["contact"] = [
@@ -287,7 +310,10 @@ class ReferralGraph:
         texts = (
             self.questionnaire_texts(version) if self.questionnaire_texts else None
         ) or questionnaires.DEFAULT_TEXTS
-        body = questionnaire(version, texts)
+        # The version the patient answered, in its language (a Spanish one says so); the response's
+        # item texts stay the English labels staff read.
+        language = (self.questionnaire_language(version) if self.questionnaire_language else None) or "en"
+        body = questionnaire(version, texts, language=language)
         body.pop("id")
         query = f"url={body['url']}" + (f"&version={version}" if version else "")
         self.add("Questionnaire", self.key_id(f"questionnaire/{version}"), body, if_none_exist=query)

@@ -14,6 +14,10 @@ def staff_name(user) -> str:
     return " ".join((user.get_full_name() or user.get_username()).split())
 
 
+# The call's language; staff pages are English, so these are English names.
+CALL_LANGUAGES = [("en", "English"), ("es", "Spanish"), ("other", "Another language, with an interpreter")]
+
+
 class VerbalConsentForm(StepForm):
     """The phone call's consent step: the caller agrees aloud; the coordinator attests to it.
 
@@ -39,6 +43,22 @@ class VerbalConsentForm(StepForm):
         label="The caller agreed to receive emails and texts about the referral (a reference code and links only, "
         "never health details).",
         error_messages={"required": "Confirm that the caller agreed to messages about the referral"},
+    )
+    call_language = forms.ChoiceField(
+        label="Language of the call",
+        choices=CALL_LANGUAGES,
+        widget=forms.RadioSelect,
+        required=False,
+        initial="en",
+        help_text="Recorded as the caller's preferred language. If Spanish, their emails and links are in "
+        "Spanish; for another language they are in English, so plan calls with an interpreter.",
+        error_messages={"invalid_choice": "Choose one of the languages shown"},
+    )
+    other_language = CleanCharField(
+        label="Which language? (only for another language)",
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     send_status_link = forms.BooleanField(
         label="Email the caller their reference code and the link to check the status.",
@@ -68,7 +88,23 @@ class VerbalConsentForm(StepForm):
     def clean(self):
         cleaned = super().clean()
         cleaned["signature"] = ""  # no typed signature: the attestation takes its place
+        if cleaned.get("call_language") == "other" and not cleaned.get("other_language"):
+            self.add_error("other_language", "Type the language of the call")
+        if cleaned.get("call_language") != "other":
+            cleaned["other_language"] = ""
         return cleaned
+
+    @staticmethod
+    def languages(cleaned: dict) -> dict:
+        """What the call's language means for the referral: the preferred language, and the
+        language of the patient's emails (Spanish for a Spanish call, English otherwise)."""
+        spoken = cleaned.get("call_language") or ""
+        if spoken == "other":
+            return {"language": "en", "preferred_language": cleaned.get("other_language", "")}
+        return {
+            "language": "es" if spoken == "es" else "en",
+            "preferred_language": dict(CALL_LANGUAGES).get(spoken, "") if spoken else "",
+        }
 
 
 RECEIVED_CHOICES = [

@@ -1,118 +1,153 @@
 """The self-check: a few questions whose answers feed the screening core and are never stored."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from referrals.forms.fields import choice, multi, yes_no
 from referrals.forms.intake import INDICATION_CHOICES
 
 AGE_BANDS = [
-    ("under_18", "Under 18"),
-    ("18_49", "18 to 49"),
-    ("50_64", "50 to 64"),
-    ("65_plus", "65 or older"),
+    ("under_18", _("Under 18")),
+    ("18_49", _("18 to 49")),
+    ("50_64", _("50 to 64")),
+    ("65_plus", _("65 or older")),
 ]
 # A representative age for each band: the core only needs to know which side of its limits you are.
 BAND_AGE = {"under_18": 16, "18_49": 35, "50_64": 57, "65_plus": 70}
 PREGNANCY_CHOICES = [
-    ("no", "No"),
-    ("yes", "Yes"),
-    ("unsure", "I am not sure"),
-    ("not_applicable", "This does not apply to me"),
+    ("no", _("No")),
+    ("yes", _("Yes")),
+    ("unsure", _("I am not sure")),
+    ("not_applicable", _("This does not apply to me")),
 ]
 SUBSTANCE_CHOICES = [
-    ("no", "No"),
-    ("past", "In the past, but not now"),
-    ("recent", "Yes, recently"),
+    ("no", _("No")),
+    ("past", _("In the past, but not now")),
+    ("recent", _("Yes, recently")),
 ]
+# The shared field helpers' messages, in the page's language (a yes/no answer still means True/False).
+YES_NO_CHOICES = [("yes", _("Yes")), ("no", _("No"))]
+ERROR_MESSAGES = {
+    "invalid_choice": _("Choose one of the answers shown"),
+}
+MULTI_ERROR_MESSAGES = {
+    "invalid_choice": _("Choose only from the options shown"),
+    "required": _("Choose at least one"),
+}
+TICK_ALL = _("Tick all that apply. Leave all unticked if none apply.")
 
 
 class SelfCheckForm(forms.Form):
-    age_band = choice("How old are you?", AGE_BANDS, required_message="Choose your age group")
+    age_band = choice(_("How old are you?"), AGE_BANDS, required_message=_("Choose your age group"))
     indication = forms.ChoiceField(
-        label="What is the main reason you are interested in ketamine infusion?",
+        label=_("What is the main reason you are interested in ketamine infusion?"),
         choices=INDICATION_CHOICES,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose the main reason",
-            "invalid_choice": "Choose one of the reasons shown",
+            "required": _("Choose the main reason"),
+            "invalid_choice": _("Choose one of the reasons shown"),
         },
     )
     pregnancy = choice(
-        "Are you pregnant, or could you be?", PREGNANCY_CHOICES, required_message="Choose an answer"
+        _("Are you pregnant, or could you be?"), PREGNANCY_CHOICES, required_message=_("Choose an answer")
     )
     heart = multi(
-        "Do any of these apply to you?",
+        _("Do any of these apply to you?"),
         [
             (
                 "recent_event",
-                "A heart attack, a stroke or mini-stroke, or chest pain at rest, in the past {months} months",
+                _(
+                    "A heart attack, a stroke or mini-stroke, or chest pain at rest, in the past {months} months"
+                ),
             ),
-            ("bp_uncontrolled", "A doctor or nurse has told me my blood pressure is not under control"),
+            ("bp_uncontrolled", _("A doctor or nurse has told me my blood pressure is not under control")),
             (
                 "heart_condition",
-                "A long-term heart condition, such as heart disease, an irregular heartbeat or a pacemaker",
+                _(
+                    "A long-term heart condition, such as heart disease, an irregular heartbeat or a pacemaker"
+                ),
             ),
         ],
-        help_text="Tick all that apply. Leave all unticked if none apply.",
+        help_text=TICK_ALL,
     )
     mind = multi(
-        "Do any of these apply to you?",
+        _("Do any of these apply to you?"),
         [
             (
                 "psychosis_current",
-                "Right now I hear or see things others do not, or hold beliefs others say are not real",
+                _("Right now I hear or see things others do not, or hold beliefs others say are not real"),
             ),
             (
                 "mania_recent",
-                "In the past 2 weeks I have had days of unusually high or irritable mood with little need for sleep",
+                _(
+                    "In the past 2 weeks I have had days of unusually high or irritable mood with little need for sleep"
+                ),
             ),
-            ("psychosis_history", "I have been diagnosed with schizophrenia or another psychotic illness"),
-            ("bipolar", "I have been diagnosed with bipolar disorder"),
+            ("psychosis_history", _("I have been diagnosed with schizophrenia or another psychotic illness")),
+            ("bipolar", _("I have been diagnosed with bipolar disorder")),
         ],
-        help_text="Tick all that apply. Leave all unticked if none apply.",
+        help_text=TICK_ALL,
     )
     serious = multi(
-        "Do any of these apply to you?",
+        _("Do any of these apply to you?"),
         [
             (
                 "aneurysm_or_avm",
-                "I have been told I have an aneurysm (a weak, bulging blood vessel) or an AVM (a tangle of "
-                "abnormal blood vessels)",
+                _(
+                    "I have been told I have an aneurysm (a weak, bulging blood vessel) or an AVM (a tangle of "
+                    "abnormal blood vessels)"
+                ),
             ),
-            ("brain_bleed", "I have had bleeding inside my brain"),
+            ("brain_bleed", _("I have had bleeding inside my brain")),
             (
                 "raised_icp",
-                "I have a condition that raises the pressure inside my skull, such as a brain tumor, a blocked "
-                "shunt or a recent serious head injury",
+                _(
+                    "I have a condition that raises the pressure inside my skull, such as a brain tumor, a blocked "
+                    "shunt or a recent serious head injury"
+                ),
             ),
-            ("ketamine_allergy", "I have had an allergic reaction to ketamine or esketamine (Spravato)"),
-            ("theophylline", "I take theophylline or aminophylline (medicines for asthma or lung disease)"),
+            ("ketamine_allergy", _("I have had an allergic reaction to ketamine or esketamine (Spravato)")),
+            (
+                "theophylline",
+                _("I take theophylline or aminophylline (medicines for asthma or lung disease)"),
+            ),
         ],
-        help_text="Tick all that apply. Leave all unticked if none apply. If you are not sure, leave it "
-        "unticked and ask at your consultation.",
+        help_text=_(
+            "Tick all that apply. Leave all unticked if none apply. If you are not sure, leave it "
+            "unticked and ask at your consultation."
+        ),
     )
     substance = choice(
-        "Has alcohol or drug use caused you problems?",
+        _("Has alcohol or drug use caused you problems?"),
         SUBSTANCE_CHOICES,
-        help_text="\u201cRecently\u201d means in the past {months} months.",
-        required_message="Choose an answer",
+        help_text=_("“Recently” means in the past {months} months."),
+        required_message=_("Choose an answer"),
     )
     safety = yes_no(
-        "In the past two weeks, have you had thoughts that you would be better off dead, or of hurting yourself?",
-        required_message="Choose an answer",
+        _(
+            "In the past two weeks, have you had thoughts that you would be better off dead, or of hurting "
+            "yourself?"
+        ),
+        required_message=_("Choose an answer"),
     )
 
     def __init__(self, *args, cardiac_months=6, substance_months=3, **kwargs):
         super().__init__(*args, **kwargs)
         heart = self.fields["heart"]
         heart.choices = [(k, v.format(months=cardiac_months)) for k, v in heart.choices]
-        heart.label = "Heart and blood pressure: do any of these apply to you?"
-        self.fields["mind"].label = "Mood and thinking: do any of these apply to you?"
-        self.fields[
-            "serious"
-        ].label = "Brain, blood vessels, allergy and medicines: do any of these apply to you?"
+        heart.label = _("Heart and blood pressure: do any of these apply to you?")
+        self.fields["mind"].label = _("Mood and thinking: do any of these apply to you?")
+        self.fields["serious"].label = _(
+            "Brain, blood vessels, allergy and medicines: do any of these apply to you?"
+        )
         substance = self.fields["substance"]
         substance.help_text = substance.help_text.format(months=substance_months)
+        self.fields["safety"].choices = YES_NO_CHOICES
+        for field in self.fields.values():
+            messages = (
+                MULTI_ERROR_MESSAGES if isinstance(field, forms.MultipleChoiceField) else ERROR_MESSAGES
+            )
+            field.error_messages.update(messages)
 
     def answers(self, *, today) -> dict:
         """A partial answers mapping (screening-spec §3) built from these few questions."""

@@ -6,9 +6,12 @@ the provider's details pre-filled for the patient to confirm or correct. The pat
 answers are screened; every field where they differ from the provider's is listed for staff.
 """
 
+from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from formtools.wizard.views import normalize_name
 
@@ -90,7 +93,7 @@ class CompletionWizard(IntakeWizard):
 
     url_name = "referrals:complete-step"
     done_step_name = "finished"
-    flow_label = "complete your referral"
+    flow_label = _("complete your referral")
     can_save_for_later = False  # the emailed completion link already lets the patient come back
 
     def dispatch(self, request, *args, **kwargs):
@@ -146,6 +149,15 @@ class CompletionWizard(IntakeWizard):
                 "secondary_indications": provider["secondary_indications"],
             }
         return initial
+
+    def submit(self, token, identity, answers, details, version):
+        """The referral records the language the patient completed it in (the page's), before its emails queue."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        with transaction.atomic():
+            if self.referral.language != language:
+                Referral.objects.filter(pk=self.referral.pk).update(language=language)
+                self.referral.language = language
+            return super().submit(token, identity, answers, details, version)
 
     def extra_submit_kwargs(self, identity, answers):
         return {

@@ -12,11 +12,14 @@ from django import forms
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from referrals import info_items, ratelimit, workflow
 from referrals.exceptions import WorkflowError
 from referrals.forms import fields as f
+from referrals.forms.status import birth_date_field
 from referrals.models import InfoRequest, Referral, hash_token
 from referrals.views.intake import error_list, layout
 
@@ -26,13 +29,27 @@ FAILURE_WINDOW_SECONDS = 60 * 60
 
 
 class BirthDateCheckForm(forms.Form):
-    date_of_birth = f.date_of_birth("The patient's date of birth")
+    date_of_birth = birth_date_field(_("The patient's date of birth"))
 
 
 def _not_future(value: date) -> date:
     if value > timezone.localdate():
-        raise forms.ValidationError("The date cannot be in the future")
+        raise forms.ValidationError(gettext("The date cannot be in the future"))
     return value
+
+
+def _text(label, *, required=True, max_length=200, **kwargs) -> forms.Field:
+    """The shared text field, with its messages in the page's language."""
+    label = str(label)
+    answer = label[0].lower() + label[1:]
+    field = f.text(label, required=required, max_length=max_length, **kwargs)
+    field.error_messages.update(
+        {
+            "required": gettext("Enter %(answer)s") % {"answer": answer},
+            "max_length": _("Keep this under %(limit_value)d characters (you have typed %(show_value)d)."),
+        }
+    )
+    return field
 
 
 def _item_fields(key: str) -> dict[str, forms.Field]:
@@ -40,54 +57,60 @@ def _item_fields(key: str) -> dict[str, forms.Field]:
     if key == "blood_pressure":
         return {
             "bp_systolic": forms.IntegerField(
-                label="Top number (systolic)",
+                label=_("Top number (systolic)"),
                 min_value=60,
                 max_value=260,
                 error_messages={
-                    "required": "Enter the top number",
-                    "invalid": "Enter the top number as a whole number, for example 128",
-                    "min_value": "The top number must be 60 or more",
-                    "max_value": "The top number must be 260 or less",
+                    "required": _("Enter the top number"),
+                    "invalid": _("Enter the top number as a whole number, for example 128"),
+                    "min_value": _("The top number must be 60 or more"),
+                    "max_value": _("The top number must be 260 or less"),
                 },
             ),
             "bp_diastolic": forms.IntegerField(
-                label="Bottom number (diastolic)",
+                label=_("Bottom number (diastolic)"),
                 min_value=30,
                 max_value=160,
                 error_messages={
-                    "required": "Enter the bottom number",
-                    "invalid": "Enter the bottom number as a whole number, for example 82",
-                    "min_value": "The bottom number must be 30 or more",
-                    "max_value": "The bottom number must be 160 or less",
+                    "required": _("Enter the bottom number"),
+                    "invalid": _("Enter the bottom number as a whole number, for example 82"),
+                    "min_value": _("The bottom number must be 30 or more"),
+                    "max_value": _("The bottom number must be 160 or less"),
                 },
             ),
             "bp_taken_on": forms.DateField(
-                label="Date it was taken",
+                label=_("Date it was taken"),
                 widget=f.DateInput(),
                 input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
-                help_text="For example, 03/27/2026.",
+                help_text=_("For example, 03/27/2026."),
                 validators=[_not_future],
                 error_messages={
-                    "required": "Enter the date the reading was taken",
-                    "invalid": "Enter a real date, for example 03/27/2026",
+                    "required": _("Enter the date the reading was taken"),
+                    "invalid": _("Enter a real date, for example 03/27/2026"),
                 },
             ),
         }
     if key == "insurance":
         return {
-            "payment": f.choice(
-                "How will the treatment be paid for?",
-                [("insurance", "Health insurance"), ("self_pay", "I will pay for it myself")],
-                required_message="Choose how the treatment will be paid for",
-            ),
-            "insurer": f.text("Insurance company", required=False, max_length=200),
-            "member_id": f.text("Member ID", required=False, max_length=60),
-            "group_number": f.text("Group number", required=False, max_length=60),
+            "payment": payment_field(),
+            "insurer": _text(_("Insurance company"), required=False, max_length=200),
+            "member_id": _text(_("Member ID"), required=False, max_length=60),
+            "group_number": _text(_("Group number"), required=False, max_length=60),
         }
     item = info_items.BY_KEY[key]
     return {
-        key: f.text(item.heading, textarea=True, rows=4, max_length=2000, help_text=item.help_text),
+        key: _text(item.heading, textarea=True, rows=4, max_length=2000, help_text=item.help_text),
     }
+
+
+def payment_field() -> forms.Field:
+    field = f.choice(
+        _("How will the treatment be paid for?"),
+        [("insurance", _("Health insurance")), ("self_pay", _("I will pay for it myself"))],
+        required_message=_("Choose how the treatment will be paid for"),
+    )
+    field.error_messages["invalid_choice"] = _("Choose one of the answers shown")
+    return field
 
 
 def reply_form_class(keys: list[str]) -> type[forms.Form]:
@@ -106,9 +129,9 @@ def reply_form_class(keys: list[str]) -> type[forms.Form]:
         cleaned = forms.Form.clean(self)
         if cleaned.get("payment") == "insurance":
             if not cleaned.get("insurer"):
-                self.add_error("insurer", "Enter the insurance company")
+                self.add_error("insurer", gettext("Enter the insurance company"))
             if not cleaned.get("member_id"):
-                self.add_error("member_id", "Enter the member ID from the insurance card")
+                self.add_error("member_id", gettext("Enter the member ID from the insurance card"))
         return cleaned
 
     return type("InfoReplyForm", (forms.Form,), {**form_fields, "groups": groups, "clean": clean})

@@ -21,8 +21,8 @@ from referrals import documents, ratelimit, screening, workflow
 from referrals.exceptions import DuplicateSubmissionError
 from referrals.forms import intake as f
 from referrals.forms.documents import DocumentsForm
-from referrals.models import QuestionnaireText, ScreeningPolicy
-from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
+from referrals.models import ScreeningPolicy
+from referrals.questionnaires import current_texts
 
 RESULT_SESSION_KEY = "intake_result"
 # What the "save and finish later" page needs from the wizard (referrals/views/resume.py).
@@ -87,13 +87,9 @@ def page_language() -> str:
 
 
 def current_questionnaire(language: str | None = None) -> tuple[str, dict]:
-    """The newest wording in the page's language; English when that language has none (or a broken one)."""
-    language = language or page_language()
-    for code in dict.fromkeys([language, "en"]):
-        row = QuestionnaireText.current(code)
-        if row and not structure_problems(row.texts):
-            return row.version, row.texts
-    return DEFAULT_VERSION, DEFAULT_TEXTS
+    """The (version, wording) patients see in the page's language (questionnaires.current_texts):
+    its newest fitting row, else its default in code; English for a language with neither."""
+    return current_texts(language or page_language())
 
 
 class IntakeWizard(NamedUrlSessionWizardView):
@@ -405,18 +401,34 @@ class IntakeWizard(NamedUrlSessionWizardView):
             sections.append({"step": step, "title": str(form.title), "rows": rows, "complete": valid})
         return sections
 
+    def staff_summary(self) -> list[dict]:
+        """The summary staff read: the clinic's English wording, whatever language the patient used.
+
+        Labels and option labels come from the code and the English questionnaire wording, never
+        from the patient's translated page (the forms' language is kept on Referral.language).
+        """
+        with translation.override(settings.LANGUAGE_CODE):
+            self.__dict__.pop("_questionnaire", None)  # the wording of the staff's language
+            try:
+                # Text is made here, in English (a lazy title would otherwise turn Spanish on save).
+                return [
+                    {
+                        **section,
+                        "title": str(section["title"]),
+                        "rows": [{k: v for k, v in row.items() if k != "quiet"} for row in section["rows"]],
+                    }
+                    for section in self.summary()
+                ]
+            finally:
+                self.__dict__.pop("_questionnaire", None)
+
     # --- submission ----------------------------------------------------------------------------
     def done(self, form_list, form_dict=None, **kwargs):
         cleaned = {step: form.cleaned_data for step, form in form_dict.items()}
         token = uuid.UUID(str(cleaned["review"]["submission_token"]))
         identity, answers, details = build_submission(cleaned, today=timezone.localdate())
         version = self.questionnaire()[0]
-        # Staff read the answers in English, whatever language the patient used (issue 18).
-        with translation.override(settings.LANGUAGE_CODE):
-            details["summary"] = self.summary()
-        for section in details["summary"]:
-            for row in section["rows"]:
-                row.pop("quiet", None)
+        details["summary"] = self.staff_summary()
         try:
             referral = self.submit(token, identity, answers, details, version)
         except DuplicateSubmissionError as duplicate:
@@ -430,8 +442,14 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return self.confirmation_redirect()
 
     def submit(self, token, identity, answers, details, version):
-        # Referral.language is the page's language; the language the patient asked us to use
-        # travels in details["preferred_language"] (see build_submission).
+        # Referral.language is the page's language; Referral.preferred_language the one the
+        # patient asked us to use (build_submission puts it in the details). A variant of the
+        # intake may decide both (staff entry: the call's language).
+        extra = {
+            "language": page_language(),
+            "preferred_language": details.get("preferred_language", ""),
+            **self.extra_submit_kwargs(identity, answers),
+        }
         return workflow.submit_referral(
             submission_token=token,
             identity=identity,
@@ -440,8 +458,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
             today=timezone.localdate(),
             questionnaire_version=version,
             session_key=self.request.session.session_key or "",
-            language=page_language(),
-            **self.extra_submit_kwargs(identity, answers),
+            **extra,
         )
 
     def extra_submit_kwargs(self, identity, answers) -> dict:

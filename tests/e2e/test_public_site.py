@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from clinic.pages import PAGES
 
@@ -18,8 +20,17 @@ MISSING_PATH = "/no-such-page/"
 
 
 def registry_paths() -> dict[str, str]:
-    """{path: slug} for every page of the registry."""
-    return {reverse(page.url_name): page.slug for page in PAGES}
+    """{path: slug} for every page of the registry, in English and in Spanish (/es/).
+
+    The crawl reaches the Spanish pages by the language chooser's link in the header, so every
+    Spanish page gets the same axe checks and screenshots as its English twin.
+    """
+    paths = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
+            paths.update({reverse(page.url_name): f"{page.slug}{suffix}" for page in PAGES})
+    return paths
 
 
 def shot_name(path: str) -> str:
@@ -163,7 +174,7 @@ def test_mobile_menu_opens_with_the_keyboard_and_its_links_are_reachable(
     assert toggler.is_visible()
     assert not menu_links.first.is_visible(), "the menu should start closed on a phone"
 
-    for _ in range(6):  # skip link, brand, then the menu button
+    for _ in range(10):  # skip link, 988, 911, the two language links, brand, then the menu button
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('navbar-toggler')"):
             break

@@ -149,13 +149,18 @@ def test_typed_language_is_dropped_when_a_listed_one_is_chosen(client):
     assert Referral.objects.get().preferred_language == "English"
 
 
-def test_questionnaire_wording_in_the_page_language_with_english_fallback():
-    assert current_questionnaire("es")[1] == current_questionnaire("en")[1]  # no Spanish row yet
+def test_questionnaire_wording_in_the_page_language():
+    from referrals.questionnaires import default_texts
+
+    # No Spanish row yet: the Spanish wording shipped in code (questionnaires.current_texts).
+    assert current_questionnaire("es") == default_texts("es")
     texts = {**DEFAULT_TEXTS, "phq9": {**DEFAULT_TEXTS["phq9"], "stem": "Durante las últimas 2 semanas"}}
     QuestionnaireText.objects.create(version="es-test", language="es", texts=texts)
     version, used = current_questionnaire("es")
     assert version == "es-test" and used["phq9"]["stem"] == "Durante las últimas 2 semanas"
     assert current_questionnaire("en")[0] != "es-test"
+    # A language with neither a row nor a default gets English.
+    assert current_questionnaire("fr") == default_texts("en")
 
 
 def test_review_page_in_spanish(client):

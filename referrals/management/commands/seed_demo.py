@@ -55,7 +55,8 @@ SELF_REFERRALS = [
         "submitted-overdue",
         "submitted",
         ("Cameron", "Sample", "(555) 010-0113"),
-        {"indication": "fibromyalgia"},
+        # Completed in Spanish: the queue shows the "Completed in Spanish" badge.
+        {"indication": "fibromyalgia", "language": "es", "preferred_language": "Spanish"},
         8,
     ),
     (
