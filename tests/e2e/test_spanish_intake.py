@@ -65,7 +65,7 @@ def test_self_referral_in_spanish_on_a_phone(site_url, open_page, axe_check, sav
         if panel.count():
             crisis_seen_on.append(current_step(page))
             text = panel.inner_text()
-            assert "Hay ayuda disponible ahora mismo" in text
+            assert "Hay ayuda para usted ahora mismo" in text
             assert "988" in text and "oprima 2 para español" in text
             assert "911" in text
     assert "safety" in steps and crisis_seen_on, "the safety answer showed no crisis resources"
@@ -75,10 +75,10 @@ def test_self_referral_in_spanish_on_a_phone(site_url, open_page, axe_check, sav
     assert page.get_by_role("heading", level=1).inner_text() == "Revise sus respuestas"
     axe_check(page)
     save_screenshot(page, "intake-es-review-375")
-    follow(page, page.get_by_role("button", name="Enviar mi referencia"))
+    follow(page, page.get_by_role("button", name="Enviar mi referido"))
 
     assert_spanish(page)
-    assert "Su referencia fue enviada" in page.content()
+    assert "Su referido fue enviado" in page.content()
     panel = page.locator(".crisis-panel")
     assert panel.is_visible()
     assert "oprima 2 para español" in panel.inner_text() and "911" in panel.inner_text()

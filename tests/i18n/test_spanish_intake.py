@@ -106,7 +106,7 @@ def test_spanish_submit_keeps_the_language_and_shows_crisis_resources(client):
     response = complete_es(client, data)
     html = response.content.decode()
     assert response.request["PATH_INFO"].startswith("/es/")
-    assert "Su referencia fue enviada" in html
+    assert "Su referido fue enviado" in html
     assert "oprima 2 para español" in html and "911" in html
     referral = Referral.objects.get()
     assert referral.language == "es"
@@ -117,13 +117,13 @@ def test_spanish_submit_keeps_the_language_and_shows_crisis_resources(client):
     # The patient's email is in Spanish, with a Spanish link.
     notifications.send_due()
     body = mail.outbox[0].body
-    assert "Recibimos su referencia" in body and "/es/" in body
+    assert "Recibimos su referido" in body and "/es/" in body
 
 
 def test_crisis_panel_on_the_steps_in_spanish(client):
     response = run_to_es(client, "review", crisis_data())
     html = response.content.decode()
-    assert "Hay ayuda disponible ahora mismo" in html
+    assert "Hay ayuda para usted ahora mismo" in html
     assert "oprima 2 para español" in html and "llame al 911" in html
 
 
@@ -166,7 +166,7 @@ def test_questionnaire_wording_in_the_page_language():
 def test_review_page_in_spanish(client):
     response = run_to_es(client, "review", step_data())
     html = response.content.decode()
-    assert "Revise sus respuestas" in html and "Enviar mi referencia" in html
+    assert "Revise sus respuestas" in html and "Enviar mi referido" in html
     assert "Cambiar" in html and "Sí" in html
     assert re.search(r"Mostrar \d+ respuestas? de No o ninguno", html)
 
@@ -268,7 +268,7 @@ def test_save_and_finish_later_in_spanish(client):
     assert "Su enlace para terminar" in mail.outbox[-1].subject
     link = re.search(r"https?://\S+?(/es/refer/resume/[^\s/]+/)", body).group(1)
     html = client.get(link).content.decode()
-    assert "Termine su formulario de referencia" in html and "Continuar" in html
+    assert "Termine su formulario de referido" in html and "Continuar" in html
     html = client.post(link, {"date_of_birth": "1950-01-01"}).content.decode()
     assert "No pudimos abrir su formulario guardado" in html
     assert "oprima 2 para español" in html
