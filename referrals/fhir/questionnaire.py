@@ -242,7 +242,9 @@ def questionnaire(version: str, texts: dict, *, language: str = "en") -> dict:
             item["code"] = [coding(codes.LOINC, *codes.PAIN_SEVERITY)]
         if kind == "choice":
             system, choices = CHOICES[key]
-            item["answerOption"] = [{"valueCoding": coding(system, code, str(label))} for code, label in choices]
+            item["answerOption"] = [
+                {"valueCoding": coding(system, code, str(label))} for code, label in choices
+            ]
             if key in MULTI_CHOICE_KEYS:
                 item["repeats"] = True
         items.append(item)
