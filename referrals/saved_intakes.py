@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 from referrals import notifications
 from referrals.models import Document, Notification, SavedIntake, hash_token
@@ -37,7 +38,11 @@ def _expiry(now: datetime) -> datetime:
 
 def _queue_link(saved: SavedIntake, token: str) -> None:
     link = notifications.absolute_url(reverse("referrals:intake-resume", args=[token]))
-    expires = date_format(timezone.localtime(saved.expires_at), "F j, Y")
+    # The email is written in the page's language (notifications.queue), so the date is too:
+    # "December 7, 2026" in English, "7 de diciembre de 2026" in Spanish.
+    expires = date_format(
+        timezone.localtime(saved.expires_at), pgettext("date in the resume-link email", "F j, Y")
+    )
     notifications.queue(None, TEMPLATE, saved.email, link=link, expires=expires)
 
 

@@ -39,6 +39,8 @@ FREE_TEXT = {
         "emergency_relationship": "Qzrelmark",
         "emergency_phone": "(555) 017-4422",
         "date_of_birth": "1977-03-29",
+        "preferred_language": "other",
+        "preferred_language_other": "Qzlangmark",
     },
     "reason": {"treatments_tried": "Qztreatmark therapy", "goals": "Qzgoalmark"},
     "medications": {"medication_list": "Qzmedsmark 20 mg", "allergies": "Qzallergymark"},
@@ -54,7 +56,7 @@ FREE_TEXT = {
 MARKERS = [
     "qzfirstmark", "qzlastmark", "qzprefmark", "qzemailmark", "qzemergmark", "qzrelmark", "qztreatmark",
     "qzgoalmark", "qzmedsmark", "qzallergymark", "qzinsurermark", "qzmember9931", "qzgroup7731",
-    "017-3311", "0173311", "017-4422", "0174422", "1977-03-29", "03/29/1977",
+    "qzlangmark", "017-3311", "0173311", "017-4422", "0174422", "1977-03-29", "03/29/1977",
 ]  # fmt: skip
 
 

@@ -242,7 +242,9 @@ def questionnaire(version: str, texts: dict, *, language: str = "en") -> dict:
             item["code"] = [coding(codes.LOINC, *codes.PAIN_SEVERITY)]
         if kind == "choice":
             system, choices = CHOICES[key]
-            item["answerOption"] = [{"valueCoding": coding(system, code, label)} for code, label in choices]
+            item["answerOption"] = [
+                {"valueCoding": coding(system, code, str(label))} for code, label in choices
+            ]
             if key in MULTI_CHOICE_KEYS:
                 item["repeats"] = True
         items.append(item)
@@ -285,7 +287,8 @@ def canonical(version: str) -> str:
 def _answer(key: str, value: Any) -> dict:
     if key in CHOICES:
         system, choices = CHOICES[key]
-        return {"valueCoding": coding(system, value, dict(choices).get(value))}
+        label = dict(choices).get(value)  # the forms' wording is translatable: plain text here
+        return {"valueCoding": coding(system, value, None if label is None else str(label))}
     if isinstance(value, bool):
         return {"valueBoolean": value}
     if key in DECIMAL_KEYS or isinstance(value, float):

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from referrals import documents
 from referrals.forms.intake import StepForm
@@ -29,7 +31,7 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-def file_field(label, *, help_text="", multiple=True, required_message="Choose a file"):
+def file_field(label, *, help_text="", multiple=True, required_message=None):
     field_class = MultipleFileField if multiple else forms.FileField
     widget = MultipleFileInput if multiple else forms.FileInput
     return field_class(
@@ -38,10 +40,10 @@ def file_field(label, *, help_text="", multiple=True, required_message="Choose a
         help_text=help_text,
         widget=widget(attrs={"accept": documents.ACCEPT}),
         error_messages={
-            "required": required_message,
-            "invalid": "Choose a file again: that one did not arrive",
-            "missing": "Choose a file again: that one did not arrive",
-            "empty": "That file is empty. Choose the file again, or a different file.",
+            "required": required_message or _("Choose a file"),
+            "invalid": _("Choose a file again: that one did not arrive"),
+            "missing": _("Choose a file again: that one did not arrive"),
+            "empty": _("That file is empty. Choose the file again, or a different file."),
         },
     )
 
@@ -84,11 +86,16 @@ class UploadFormMixin:
                 except ValidationError as error:
                     problems.extend(error.messages)
             if total + len(good) > limit:
-                problems.append(
-                    f"You can attach up to {limit} files in all"
-                    + (f" and {total} are attached already" if total else "")
-                    + ". Remove one, or choose fewer files."
-                )
+                if total:
+                    message = gettext(
+                        "You can attach up to %(limit)s files in all and %(total)s are attached already. "
+                        "Remove one, or choose fewer files."
+                    )
+                else:
+                    message = gettext(
+                        "You can attach up to %(limit)s files in all. Remove one, or choose fewer files."
+                    )
+                problems.append(message % {"limit": limit, "total": total})
                 good = []
             for problem in problems:
                 self.add_error(name, problem)
@@ -115,12 +122,12 @@ class UploadFormMixin:
 class DocumentsForm(UploadFormMixin, StepForm):
     """The optional documents step of the intake; files are stored at once (see IntakeWizard.process_step)."""
 
-    title = "Documents (optional)"
+    title = _("Documents (optional)")
     upload_fields = {"files": Document.Kind.RECORDS}
 
     files = file_field(
-        "Add documents",
-        help_text=(
+        _("Add documents"),
+        help_text=_(
             "For example a letter from your doctor, test results or your insurance card. "
             "PDF, JPEG or PNG files, up to 10 MB each and 5 in all."
         ),
@@ -136,5 +143,5 @@ class DocumentsForm(UploadFormMixin, StepForm):
         # What the check-your-answers page shows for this step: the files kept and being added.
         names = [d.original_name for d in self.kept_documents()]
         names += [c.display_name for c in self.checked.get("files", [])]
-        cleaned["files"] = "; ".join(names) if names else "None"
+        cleaned["files"] = "; ".join(names) if names else gettext("None")
         return cleaned

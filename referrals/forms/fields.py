@@ -6,6 +6,10 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from referrals import screening
 
@@ -22,8 +26,19 @@ def coded(codes: Iterable[str], labels: dict[str, str]) -> list[tuple[str, str]]
     return list(labels.items())
 
 
-YES_NO = [("yes", "Yes"), ("no", "No")]  # a yes/no question answers True or False
-YES_NO_UNSURE = coded(screening.YES_NO_UNSURE, {"yes": "Yes", "no": "No", "unsure": "Not sure"})
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]  # a yes/no question answers True or False
+YES_NO_UNSURE = coded(screening.YES_NO_UNSURE, {"yes": _("Yes"), "no": _("No"), "unsure": _("Not sure")})
+
+
+def _enter_message(label) -> str:
+    """ "Enter first name" in English; in another language, a sentence that quotes the question."""
+    text_ = str(label)
+    if (get_language() or "en").split("-")[0] == "en":
+        return f"Enter {text_[0].lower() + text_[1:]}"
+    return gettext("Answer this question: %(label)s") % {"label": text_}
+
+
+enter_message = lazy(_enter_message, str)
 
 # Characters that have no place in any free text we keep (NUL and other control characters).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -35,7 +50,7 @@ class CleanCharField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         if value and _CONTROL.search(value):
-            raise ValidationError("Remove the unusual hidden characters from this answer.", code="control")
+            raise ValidationError(_("Remove the unusual hidden characters from this answer."), code="control")
         return value
 
 
@@ -51,8 +66,11 @@ def text(
         help_text=help_text,
         widget=widget,
         error_messages={
-            "required": kwargs.pop("required_message", f"Enter {label[0].lower() + label[1:]}"),
-            "max_length": f"Keep this under {max_length} characters (you have typed %(show_value)d).",
+            "required": kwargs.pop("required_message", None) or enter_message(label),
+            "max_length": format_lazy(
+                _("Keep this under {max_length} characters (you have typed %(show_value)d)."),
+                max_length=max_length,
+            ),
         },
         **kwargs,
     )
@@ -67,8 +85,8 @@ def yes_no(label, *, help_text="", required_message=None, unsure=False):
         widget=forms.RadioSelect,
         help_text=help_text,
         error_messages={
-            "required": required_message or "Choose an answer",
-            "invalid_choice": "Choose one of the answers shown",
+            "required": required_message or _("Choose an answer"),
+            "invalid_choice": _("Choose one of the answers shown"),
         },
     )
 
@@ -81,8 +99,8 @@ def choice(label, choices, *, help_text="", required=True, required_message=None
         widget=widget,
         help_text=help_text,
         error_messages={
-            "required": required_message or "Choose an answer",
-            "invalid_choice": "Choose one of the answers shown",
+            "required": required_message or _("Choose an answer"),
+            "invalid_choice": _("Choose one of the answers shown"),
         },
     )
 
@@ -95,8 +113,8 @@ def multi(label, choices, *, help_text="", required=False):
         widget=forms.CheckboxSelectMultiple,
         help_text=help_text,
         error_messages={
-            "invalid_choice": "Choose only from the options shown",
-            "required": "Choose at least one",
+            "invalid_choice": _("Choose only from the options shown"),
+            "required": _("Choose at least one"),
         },
     )
 
@@ -108,24 +126,24 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def date_of_birth(label="Date of birth"):
+def date_of_birth(label=None):
     return forms.DateField(
-        label=label,
+        label=label or _("Date of birth"),
         widget=DateInput(attrs={"autocomplete": "bday"}),
         input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
-        help_text="For example, 03/27/1980.",
+        help_text=_("For example, 03/27/1980."),
         error_messages={
-            "required": "Enter your date of birth",
-            "invalid": "Enter a real date of birth, for example 03/27/1980",
+            "required": _("Enter your date of birth"),
+            "invalid": _("Enter a real date of birth, for example 03/27/1980"),
         },
     )
 
 
 def check_birth_date(value: date, today: date) -> date:
     if value > today:
-        raise ValidationError("Your date of birth must be in the past", code="future")
+        raise ValidationError(_("Your date of birth must be in the past"), code="future")
     if value.year < today.year - 120:
-        raise ValidationError("Check the year of your date of birth", code="too_old")
+        raise ValidationError(_("Check the year of your date of birth"), code="too_old")
     return value
 
 
@@ -136,10 +154,10 @@ def phone(label, *, required=True, help_text="", autocomplete="tel"):
     return PhoneField(
         label=label,
         required=required,
-        help_text=help_text or "A US number, for example (555) 010-0123.",
+        help_text=help_text or _("A US number, for example (555) 010-0123."),
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": autocomplete, "inputmode": "tel"}),
-        error_messages={"required": f"Enter {label[0].lower() + label[1:]}"},
+        error_messages={"required": enter_message(label)},
     )
 
 
@@ -151,12 +169,14 @@ class PhoneField(CleanCharField):
         if not value:
             return value
         if not re.fullmatch(r"[0-9()+.\-\s]+", value):
-            raise ValidationError("Enter a phone number using only digits, spaces and ( ) - +", code="chars")
+            raise ValidationError(
+                _("Enter a phone number using only digits, spaces and ( ) - +"), code="chars"
+            )
         digits = PHONE_DIGITS.sub("", value)
         if len(digits) == 11 and digits.startswith("1"):
             digits = digits[1:]
         if len(digits) != 10:
             raise ValidationError(
-                "Enter a 10-digit US phone number, for example (555) 010-0123", code="length"
+                _("Enter a 10-digit US phone number, for example (555) 010-0123"), code="length"
             )
         return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"

@@ -6,6 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from referrals import screening
 from referrals.forms.fields import (
@@ -30,51 +34,51 @@ from referrals.screening.answers import age_on
 # and the order they are shown in, live here and in templates, never in the core.
 INDICATION_CHOICES = [
     (
-        "Pain",
+        _("Pain"),
         coded(
             [code for code, _ in screening.PAIN_INDICATION_CHOICES],
             {
-                "crps": "Complex regional pain syndrome (CRPS)",
-                "neuropathic": "Nerve pain (neuropathic)",
-                "fibromyalgia": "Fibromyalgia",
-                "migraine_headache": "Migraine or chronic headache",
-                "back_spine": "Back or spine pain",
-                "other_pain": "Other long-term pain",
+                "crps": _("Complex regional pain syndrome (CRPS)"),
+                "neuropathic": _("Nerve pain (neuropathic)"),
+                "fibromyalgia": _("Fibromyalgia"),
+                "migraine_headache": _("Migraine or chronic headache"),
+                "back_spine": _("Back or spine pain"),
+                "other_pain": _("Other long-term pain"),
             },
         ),
     ),
     (
-        "Mental health",
+        _("Mental health"),
         coded(
             [code for code, _ in screening.MENTAL_HEALTH_INDICATION_CHOICES],
             {
-                "trd": "Depression that has not improved with treatment",
-                "bipolar_depression": "Depression in bipolar disorder",
-                "depression_suicidal_ideation": "Depression with thoughts of suicide",
-                "ptsd": "Post-traumatic stress disorder (PTSD)",
-                "anxiety": "Anxiety",
-                "ocd": "Obsessive-compulsive disorder (OCD)",
+                "trd": _("Depression that has not improved with treatment"),
+                "bipolar_depression": _("Depression in bipolar disorder"),
+                "depression_suicidal_ideation": _("Depression with thoughts of suicide"),
+                "ptsd": _("Post-traumatic stress disorder (PTSD)"),
+                "anxiety": _("Anxiety"),
+                "ocd": _("Obsessive-compulsive disorder (OCD)"),
             },
         ),
     ),
     (
-        "Something else",
-        coded([screening.OTHER_INDICATION], {"other": "Something else, or not sure"}),
+        _("Something else"),
+        coded([screening.OTHER_INDICATION], {"other": _("Something else, or not sure")}),
     ),
 ]
 FLAT_INDICATIONS = [pair for _group, pairs in INDICATION_CHOICES for pair in pairs]
 # The same codes with short labels, for "any others?" right below the full list (fewer words to read).
 SHORT_INDICATION_LABELS = {
-    "crps": "CRPS",
-    "neuropathic": "Nerve pain",
-    "migraine_headache": "Migraine or headache",
-    "other_pain": "Other long-term pain",
-    "trd": "Depression not helped by treatment",
-    "bipolar_depression": "Bipolar depression",
-    "ptsd": "PTSD",
-    "depression_suicidal_ideation": "Depression with suicidal thoughts",
-    "ocd": "OCD",
-    "other": "Something else",
+    "crps": _("CRPS"),
+    "neuropathic": _("Nerve pain"),
+    "migraine_headache": _("Migraine or headache"),
+    "other_pain": _("Other long-term pain"),
+    "trd": _("Depression not helped by treatment"),
+    "bipolar_depression": _("Bipolar depression"),
+    "ptsd": _("PTSD"),
+    "depression_suicidal_ideation": _("Depression with suicidal thoughts"),
+    "ocd": _("OCD"),
+    "other": _("Something else"),
 }
 SECONDARY_INDICATION_CHOICES = [
     (group, [(code, SHORT_INDICATION_LABELS.get(code, label)) for code, label in pairs])
@@ -86,78 +90,90 @@ DEPRESSION_CODES = {"trd", "bipolar_depression", "depression_suicidal_ideation"}
 HEART_CONDITION_CHOICES = coded(
     screening.CHOICE_CODES["heart_conditions"],
     {
-        "coronary": "Narrowed heart arteries (coronary artery disease) or angina",
-        "past_heart_attack": "A past heart attack",
-        "heart_failure": "Heart failure",
-        "arrhythmia": "Irregular heartbeat, such as atrial fibrillation",
-        "valve": "A heart valve problem",
-        "device": "A pacemaker or defibrillator",
-        "stroke_tia": "A stroke or mini-stroke (TIA) more than {cardiac_months} months ago",
-        "peripheral_arterial": "Narrowed leg or arm arteries (peripheral arterial disease)",
+        "coronary": _("Narrowed heart arteries (coronary artery disease) or angina"),
+        "past_heart_attack": _("A past heart attack"),
+        "heart_failure": _("Heart failure"),
+        "arrhythmia": _("Irregular heartbeat, such as atrial fibrillation"),
+        "valve": _("A heart valve problem"),
+        "device": _("A pacemaker or defibrillator"),
+        "stroke_tia": _("A stroke or mini-stroke (TIA) more than {cardiac_months} months ago"),
+        "peripheral_arterial": _("Narrowed leg or arm arteries (peripheral arterial disease)"),
     },
 )
 MEDICATION_CHOICES = coded(
     screening.CHOICE_CODES["medications"],
     {
-        "benzodiazepine": "Benzodiazepines, such as Ativan, Klonopin, Xanax or Valium",
-        "lamotrigine": "Lamotrigine (Lamictal)",
-        "maoi": "MAO inhibitors, such as Nardil, Parnate or the Emsam patch",
-        "stimulant": "Stimulants, such as Adderall, Ritalin, Vyvanse or Provigil",
-        "opioid_or_sedative": "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle "
-        "relaxants or sedating allergy pills",
-        "theophylline": "Theophylline or aminophylline (asthma or COPD)",
-        "sympathomimetic": "Decongestants such as pseudoephedrine (Sudafed)",
-        "glp1": "Semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, Zepbound) or liraglutide",
-        "antihypertensive": "Any blood pressure medicine",
-        "addiction_medicine": "Buprenorphine (Suboxone, Sublocade), methadone or naltrexone (Vivitrol) for "
-        "opioid or alcohol use",
+        "benzodiazepine": _("Benzodiazepines, such as Ativan, Klonopin, Xanax or Valium"),
+        "lamotrigine": _("Lamotrigine (Lamictal)"),
+        "maoi": _("MAO inhibitors, such as Nardil, Parnate or the Emsam patch"),
+        "stimulant": _("Stimulants, such as Adderall, Ritalin, Vyvanse or Provigil"),
+        "opioid_or_sedative": _(
+            "Opioid pain medicines, gabapentin or pregabalin, sleeping pills, muscle "
+            "relaxants or sedating allergy pills"
+        ),
+        "theophylline": _("Theophylline or aminophylline (asthma or COPD)"),
+        "sympathomimetic": _("Decongestants such as pseudoephedrine (Sudafed)"),
+        "glp1": _("Semaglutide (Ozempic, Wegovy), tirzepatide (Mounjaro, Zepbound) or liraglutide"),
+        "antihypertensive": _("Any blood pressure medicine"),
+        "addiction_medicine": _(
+            "Buprenorphine (Suboxone, Sublocade), methadone or naltrexone (Vivitrol) for "
+            "opioid or alcohol use"
+        ),
     },
 )
 SEX_CHOICES = coded(
-    screening.CHOICE_CODES["sex_at_birth"], {"female": "Female", "male": "Male", "intersex": "Intersex"}
+    screening.CHOICE_CODES["sex_at_birth"],
+    {"female": _("Female"), "male": _("Male"), "intersex": _("Intersex")},
 )
 LIVER_CHOICES = coded(
     screening.CHOICE_CODES["liver_disease"],
     {
-        "none": "No",
-        "other": "Hepatitis, fatty liver or another problem",
-        "severe": "Cirrhosis (liver scarring) or liver failure",
+        "none": _("No"),
+        "other": _("Hepatitis, fatty liver or another problem"),
+        "severe": _("Cirrhosis (liver scarring) or liver failure"),
     },
 )
 ESCORT_CHOICES = coded(
     screening.CHOICE_CODES["escort_available"],
     {
-        "yes": "Yes, someone can",
-        "not_yet": "Not yet, but I can arrange it",
-        "no": "No, I do not have anyone",
+        "yes": _("Yes, someone can"),
+        "not_yet": _("Not yet, but I can arrange it"),
+        "no": _("No, I do not have anyone"),
     },
 )
 
-CONTACT_CHOICES = [("phone", "Phone call"), ("text", "Text message"), ("email", "Email")]
+CONTACT_CHOICES = [("phone", _("Phone call")), ("text", _("Text message")), ("email", _("Email"))]
 DURATION_CHOICES = [
-    ("under_6_months", "Less than 6 months"),
-    ("6_to_12_months", "6 to 12 months"),
-    ("1_to_5_years", "1 to 5 years"),
-    ("over_5_years", "More than 5 years"),
+    ("under_6_months", _("Less than 6 months")),
+    ("6_to_12_months", _("6 to 12 months")),
+    ("1_to_5_years", _("1 to 5 years")),
+    ("over_5_years", _("More than 5 years")),
 ]
 TRIALS_CHOICES = [
-    ("0", "None"),
+    ("0", _("None")),
     ("1", "1"),
     ("2", "2"),
     ("3", "3"),
-    ("4", "4 or more"),
-    ("unsure", "Not sure"),
+    ("4", _("4 or more")),
+    ("unsure", _("Not sure")),
 ]
 PRIOR_KETAMINE_CHOICES = [
-    ("none", "No"),
-    ("ketamine", "Yes, ketamine infusions or another form of ketamine"),
-    ("esketamine", "Yes, esketamine nasal spray (Spravato)"),
-    ("both", "Yes, both"),
+    ("none", _("No")),
+    ("ketamine", _("Yes, ketamine infusions or another form of ketamine")),
+    ("esketamine", _("Yes, esketamine nasal spray (Spravato)")),
+    ("both", _("Yes, both")),
 ]
 PAYMENT_CHOICES = [
-    ("insurance", "I have health insurance: please check it"),
-    ("self_pay", "I will pay myself (self-pay)"),
-    ("unsure", "I am not sure yet"),
+    ("insurance", _("I have health insurance: please check it")),
+    ("self_pay", _("I will pay myself (self-pay)")),
+    ("unsure", _("I am not sure yet")),
+]
+# The language the patient would like us to use with them (stored on Referral.preferred_language).
+# "Español" is the language's own name, marked as Spanish for screen readers on English pages.
+LANGUAGE_CHOICES = [
+    ("English", _("English")),
+    ("Spanish", mark_safe('<span lang="es">Español</span>')),
+    ("other", _("Other")),
 ]
 PAIN_SCALE = [(str(n), str(n)) for n in range(11)]
 PAIN_KEYS = ("pain_current", "pain_average", "pain_worst")
@@ -179,6 +195,12 @@ class StepForm(forms.Form):
     def __init__(self, *args, context=None, **kwargs):
         self.context = context or {}
         super().__init__(*args, **kwargs)
+        # The wording is translatable: each form holds it as text in the page's language.
+        for field in self.fields.values():
+            if isinstance(field.label, Promise):
+                field.label = str(field.label)
+            if isinstance(field.help_text, Promise):
+                field.help_text = str(field.help_text)
 
     def applies(self, key: str) -> bool:
         """Whether the core says this key applies, given the answers before this step (read cautiously)."""
@@ -196,42 +218,48 @@ class StepForm(forms.Form):
 
 
 class AboutYouForm(StepForm):
-    title = "About you"
+    title = _("About you")
     answer_keys = frozenset({"date_of_birth", "sex_at_birth"})
 
     first_name = text(
-        "First name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        _("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
     last_name = text(
-        "Last name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        _("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
-    preferred_name = text("Name you like to be called", required=False, max_length=100, help_text="Optional.")
+    preferred_name = text(
+        _("Name you like to be called"), required=False, max_length=100, help_text=_("Optional.")
+    )
     date_of_birth = birth_date_field()
     sex_at_birth = choice(
-        "Sex assigned at birth",
+        _("Sex assigned at birth"),
         SEX_CHOICES,
-        help_text="Some medicines and tests depend on it. You can tell us your gender at your visit.",
+        help_text=_("Some medicines and tests depend on it. You can tell us your gender at your visit."),
     )
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=200,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="We email only your reference code and links, never your health details.",
+        help_text=_("We email only your reference code and links, never your health details."),
         error_messages={
-            "required": "Enter your email address",
-            "invalid": "Enter an email address in the right format, like name@example.com",
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the right format, like name@example.com"),
         },
     )
-    phone = phone_field("Phone number")
-    preferred_contact = choice("How would you like us to contact you?", CONTACT_CHOICES)
-    voicemail_ok = yes_no("May we leave a voicemail that names the clinic?")
-    texts_ok = yes_no("May we text you about appointments?")
-    emergency_name = text("Emergency contact's name", max_length=100)
+    phone = phone_field(_("Phone number"))
+    preferred_contact = choice(_("How would you like us to contact you?"), CONTACT_CHOICES)
+    voicemail_ok = yes_no(_("May we leave a voicemail that names the clinic?"))
+    texts_ok = yes_no(_("May we text you about appointments?"))
+    preferred_language = choice(
+        _("Language we should use"), LANGUAGE_CHOICES, required=False, help_text=_("Optional.")
+    )
+    preferred_language_other = text(_("Other language"), required=False, max_length=60)
+    emergency_name = text(_("Emergency contact's name"), max_length=100)
     emergency_relationship = text(
-        "Their relationship to you", max_length=60, help_text="For example, partner, parent or friend."
+        _("Their relationship to you"), max_length=60, help_text=_("For example, partner, parent or friend.")
     )
     emergency_phone = phone_field(
-        "Emergency contact's phone number", autocomplete="off", help_text="A US number."
+        _("Emergency contact's phone number"), autocomplete="off", help_text=_("A US number.")
     )
 
     def clean_date_of_birth(self):
@@ -242,45 +270,57 @@ class AboutYouForm(StepForm):
         if cleaned.get("preferred_contact") == "text" and cleaned.get("texts_ok") is False:
             self.add_error(
                 "texts_ok",
-                "You chose text messages as your preferred contact. Choose yes here, or pick another way to contact you.",
+                _(
+                    "You chose text messages as your preferred contact. Choose yes here, or pick another way to contact you."
+                ),
             )
+        if cleaned.get("preferred_language") in ("English", "Spanish"):
+            cleaned["preferred_language_other"] = ""
         return cleaned
+
+    @staticmethod
+    def language_preference(cleaned: dict) -> str:
+        """What Referral.preferred_language keeps: "English", "Spanish", the language typed, or blank."""
+        choice_ = cleaned.get("preferred_language") or ""
+        if choice_ in ("English", "Spanish"):
+            return choice_
+        return (cleaned.get("preferred_language_other") or "").strip()
 
 
 class ReasonForm(StepForm):
-    title = "Why you are being referred"
+    title = _("Why you are being referred")
     answer_keys = frozenset({"indication", "secondary_indications"})
 
     indication = forms.ChoiceField(
-        label="What is the main reason you would like ketamine infusion?",
+        label=_("What is the main reason you would like ketamine infusion?"),
         choices=INDICATION_CHOICES,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose the main reason",
-            "invalid_choice": "Choose one of the reasons shown",
+            "required": _("Choose the main reason"),
+            "invalid_choice": _("Choose one of the reasons shown"),
         },
     )
     secondary_indications = forms.MultipleChoiceField(
-        label="Do any others also apply?",
+        label=_("Do any others also apply?"),
         choices=SECONDARY_INDICATION_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Optional. Tick all that apply.",
-        error_messages={"invalid_choice": "Choose only from the reasons shown"},
+        help_text=_("Optional. Tick all that apply."),
+        error_messages={"invalid_choice": _("Choose only from the reasons shown")},
     )
-    duration = choice("How long have you had this problem?", DURATION_CHOICES)
+    duration = choice(_("How long have you had this problem?"), DURATION_CHOICES)
     treatments_tried = text(
-        "What treatments have you tried for it?",
+        _("What treatments have you tried for it?"),
         max_length=2000,
         textarea=True,
-        help_text="For example medicines, therapy, injections or surgery.",
+        help_text=_("For example medicines, therapy, injections or surgery."),
     )
     goals = text(
-        "What would you most like to change?",
+        _("What would you most like to change?"),
         required=False,
         max_length=1000,
         textarea=True,
-        help_text="Optional.",
+        help_text=_("Optional."),
     )
 
     def clean(self):
@@ -293,21 +333,25 @@ class ReasonForm(StepForm):
 
 
 class DepressionHistoryForm(StepForm):
-    title = "Your depression treatment so far"
+    title = _("Your depression treatment so far")
 
     antidepressant_trials = choice(
-        "In this episode of depression, how many different antidepressants have you taken at a full dose for at least 6 weeks?",
+        _(
+            "In this episode of depression, how many different antidepressants have you taken at a full dose for at least 6 weeks?"
+        ),
         TRIALS_CHOICES,
-        help_text="Count each medicine once. If you are not sure, choose \u201cNot sure\u201d.",
+        help_text=_("Count each medicine once. If you are not sure, choose “Not sure”."),
     )
     augmentation = yes_no(
-        "Have you taken a second medicine added to boost an antidepressant?",
-        help_text="For example lithium, aripiprazole (Abilify), quetiapine (Seroquel) or thyroid hormone.",
+        _("Have you taken a second medicine added to boost an antidepressant?"),
+        help_text=_("For example lithium, aripiprazole (Abilify), quetiapine (Seroquel) or thyroid hormone."),
     )
-    ect = yes_no("Have you had electroconvulsive therapy (ECT)?")
-    tms = yes_no("Have you had transcranial magnetic stimulation (TMS)?")
-    prior_ketamine = choice("Have you had ketamine or esketamine treatment before?", PRIOR_KETAMINE_CHOICES)
-    therapy = yes_no("Have you had talking therapy, such as CBT, for your depression?")
+    ect = yes_no(_("Have you had electroconvulsive therapy (ECT)?"))
+    tms = yes_no(_("Have you had transcranial magnetic stimulation (TMS)?"))
+    prior_ketamine = choice(
+        _("Have you had ketamine or esketamine treatment before?"), PRIOR_KETAMINE_CHOICES
+    )
+    therapy = yes_no(_("Have you had talking therapy, such as CBT, for your depression?"))
 
 
 def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
@@ -316,7 +360,7 @@ def _apply_conditional(form: forms.Form, field: str, keep: bool) -> None:
         form.fields.pop(field, None)
 
 
-CARDIAC_INTRO = "In the past {cardiac_months} months, have you had:"
+CARDIAC_INTRO = _("In the past {cardiac_months} months, have you had:")
 CARDIAC_EVENT_FIELDS = (
     "cardiac_heart_attack",
     "cardiac_chest_pain",
@@ -326,7 +370,7 @@ CARDIAC_EVENT_FIELDS = (
 
 
 class HealthBodyForm(StepForm):
-    title = "Your physical health"
+    title = _("Your physical health")
     answer_keys = frozenset({
         "can_become_pregnant", "pregnant", "breastfeeding", "height_cm", "weight_kg", "bp_systolic",
         "bp_diastolic", "bp_told_uncontrolled", "recent_cardiac_event", "heart_conditions", "aneurysm_or_avm",
@@ -334,15 +378,15 @@ class HealthBodyForm(StepForm):
         "hyperthyroid_uncontrolled", "liver_disease", "bladder_symptoms", "memory_disorder",
     })  # fmt: skip
     groups = {
-        "Your height and weight": (
+        _("Your height and weight"): (
             ["height_feet", "height_inches", "weight_pounds"],
-            "Leave blank if you do not know.",
+            _("Leave blank if you do not know."),
         ),
-        "Your latest blood pressure": (
+        _("Your latest blood pressure"): (
             ["bp_systolic", "bp_diastolic"],
-            "For example 128 over 82, or leave blank.",
+            _("For example 128 over 82, or leave blank."),
         ),
-        "Heart and blood vessel problems": (list(CARDIAC_EVENT_FIELDS), CARDIAC_INTRO),
+        _("Heart and blood vessel problems"): (list(CARDIAC_EVENT_FIELDS), CARDIAC_INTRO),
     }
 
     @classmethod
@@ -354,120 +398,128 @@ class HealthBodyForm(StepForm):
         return answers
 
     can_become_pregnant = yes_no(
-        "Could you become pregnant?",
+        _("Could you become pregnant?"),
         unsure=True,
-        help_text="Choose no if, for example, you have gone through menopause or had surgery that prevents pregnancy.",
+        help_text=_(
+            "Choose no if, for example, you have gone through menopause or had surgery that prevents pregnancy."
+        ),
     )
-    pregnant = yes_no("Are you pregnant, or could you be pregnant right now?", unsure=True)
-    breastfeeding = yes_no("Are you breastfeeding?")
+    pregnant = yes_no(_("Are you pregnant, or could you be pregnant right now?"), unsure=True)
+    breastfeeding = yes_no(_("Are you breastfeeding?"))
     height_feet = forms.IntegerField(
-        label="Height: feet",
+        label=_("Height: feet"),
         required=False,
         min_value=1,
         max_value=8,
         error_messages={
-            "min_value": "Enter feet between 1 and 8",
-            "max_value": "Enter feet between 1 and 8",
-            "invalid": "Enter feet as a whole number",
+            "min_value": _("Enter feet between 1 and 8"),
+            "max_value": _("Enter feet between 1 and 8"),
+            "invalid": _("Enter feet as a whole number"),
         },
     )
     height_inches = forms.IntegerField(
-        label="Height: inches",
+        label=_("Height: inches"),
         required=False,
         min_value=0,
         max_value=11,
         error_messages={
-            "min_value": "Enter inches between 0 and 11",
-            "max_value": "Enter inches between 0 and 11",
-            "invalid": "Enter inches as a whole number",
+            "min_value": _("Enter inches between 0 and 11"),
+            "max_value": _("Enter inches between 0 and 11"),
+            "invalid": _("Enter inches as a whole number"),
         },
     )
     weight_pounds = forms.DecimalField(
-        label="Weight in pounds",
+        label=_("Weight in pounds"),
         required=False,
         min_value=Decimal("44"),
         max_value=Decimal("770"),
         decimal_places=1,
         max_digits=4,
         error_messages={
-            "min_value": "Enter a weight between 44 and 770 pounds",
-            "max_value": "Enter a weight between 44 and 770 pounds",
-            "invalid": "Enter your weight as a number, like 165",
-            "max_decimal_places": "Use at most one decimal place",
-            "max_digits": "Enter a weight between 44 and 770 pounds",
+            "min_value": _("Enter a weight between 44 and 770 pounds"),
+            "max_value": _("Enter a weight between 44 and 770 pounds"),
+            "invalid": _("Enter your weight as a number, like 165"),
+            "max_decimal_places": _("Use at most one decimal place"),
+            "max_digits": _("Enter a weight between 44 and 770 pounds"),
         },
     )
     bp_systolic = forms.IntegerField(
-        label="Top number (systolic)",
+        label=_("Top number (systolic)"),
         required=False,
         min_value=60,
         max_value=260,
         error_messages={
-            "min_value": "The top number is usually between 60 and 260",
-            "max_value": "The top number is usually between 60 and 260",
-            "invalid": "Enter the top number as a whole number, like 128",
+            "min_value": _("The top number is usually between 60 and 260"),
+            "max_value": _("The top number is usually between 60 and 260"),
+            "invalid": _("Enter the top number as a whole number, like 128"),
         },
     )
     bp_diastolic = forms.IntegerField(
-        label="Bottom number (diastolic)",
+        label=_("Bottom number (diastolic)"),
         required=False,
         min_value=30,
         max_value=160,
         error_messages={
-            "min_value": "The bottom number is usually between 30 and 160",
-            "max_value": "The bottom number is usually between 30 and 160",
-            "invalid": "Enter the bottom number as a whole number, like 82",
+            "min_value": _("The bottom number is usually between 30 and 160"),
+            "max_value": _("The bottom number is usually between 30 and 160"),
+            "invalid": _("Enter the bottom number as a whole number, like 82"),
         },
     )
-    bp_told_uncontrolled = yes_no("Has a doctor or nurse said your blood pressure is not under control?")
+    bp_told_uncontrolled = yes_no(_("Has a doctor or nurse said your blood pressure is not under control?"))
     # spec §3 recent_cardiac_event, one plain question each; any yes is a yes (see answers_from).
     # The window is stated once, in the group's introduction (CARDIAC_INTRO).
-    cardiac_heart_attack = yes_no("A heart attack?")
+    cardiac_heart_attack = yes_no(_("A heart attack?"))
     cardiac_chest_pain = yes_no(
-        "Chest pain that was new, or kept getting worse?",
-        help_text="For example, at rest or with less effort than before (unstable angina).",
+        _("Chest pain that was new, or kept getting worse?"),
+        help_text=_("For example, at rest or with less effort than before (unstable angina)."),
     )
-    cardiac_heart_failure = yes_no("A hospital stay for heart failure?")
+    cardiac_heart_failure = yes_no(_("A hospital stay for heart failure?"))
     cardiac_stroke = yes_no(
-        "A stroke or mini-stroke (TIA)?",
-        help_text="Mini-stroke signs, like a drooping face or weak arm, go away within a day.",
+        _("A stroke or mini-stroke (TIA)?"),
+        help_text=_("Mini-stroke signs, like a drooping face or weak arm, go away within a day."),
     )
     heart_conditions = multi(
-        "Do you have any of these heart and blood vessel conditions?",
+        _("Do you have any of these heart and blood vessel conditions?"),
         HEART_CONDITION_CHOICES,
-        help_text="Tick all that apply, or none.",
+        help_text=_("Tick all that apply, or none."),
     )
     aneurysm_or_avm = yes_no(
-        "Have you been told you have an aneurysm (bulging blood vessel) or AVM (tangle of blood vessels)?",
+        _("Have you been told you have an aneurysm (bulging blood vessel) or AVM (tangle of blood vessels)?"),
         unsure=True,
     )
-    brain_bleed_history = yes_no("Have you ever had a bleed in your brain (hemorrhagic stroke)?")
+    brain_bleed_history = yes_no(_("Have you ever had a bleed in your brain (hemorrhagic stroke)?"))
     raised_icp = yes_no(
-        "Do you have raised pressure inside your skull, such as from a brain tumor, blocked shunt or recent serious head injury?",
+        _(
+            "Do you have raised pressure inside your skull, such as from a brain tumor, blocked shunt or recent serious head injury?"
+        ),
         unsure=True,
     )
     glaucoma = yes_no(
-        "Do you have glaucoma or high eye pressure, or had eye surgery or an eye injury in the past 3 months?"
+        _(
+            "Do you have glaucoma or high eye pressure, or had eye surgery or an eye injury in the past 3 months?"
+        )
     )
     sleep_apnea = yes_no(
-        "Do you have sleep apnea or use CPAP, or had breathing problems with sedation or anesthesia?"
+        _("Do you have sleep apnea or use CPAP, or had breathing problems with sedation or anesthesia?")
     )
-    home_oxygen = yes_no("Do you use oxygen at home, or have severe lung disease?")
-    seizures = yes_no("Do you have epilepsy, or have you ever had a seizure?")
-    hyperthyroid_uncontrolled = yes_no("Do you have an overactive thyroid that is not under control?")
-    liver_disease = choice("Do you have a liver problem?", LIVER_CHOICES)
+    home_oxygen = yes_no(_("Do you use oxygen at home, or have severe lung disease?"))
+    seizures = yes_no(_("Do you have epilepsy, or have you ever had a seizure?"))
+    hyperthyroid_uncontrolled = yes_no(_("Do you have an overactive thyroid that is not under control?"))
+    liver_disease = choice(_("Do you have a liver problem?"), LIVER_CHOICES)
     bladder_symptoms = yes_no(
-        "Do you have a painful bladder condition (interstitial cystitis), or often need to urinate urgently or painfully?"
+        _(
+            "Do you have a painful bladder condition (interstitial cystitis), or often need to urinate urgently or painfully?"
+        )
     )
     memory_disorder = yes_no(
-        "Do you have dementia, a memory problem, or a brain injury that still affects you?"
+        _("Do you have dementia, a memory problem, or a brain injury that still affects you?")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         months = self.context.get("cardiac_lookback_months", 6)
         self.groups = {
-            legend: (names, intro.format(cardiac_months=months))
+            str(legend): (names, intro.format(cardiac_months=months))
             for legend, (names, intro) in self.groups.items()
         }
         conditions = self.fields["heart_conditions"]
@@ -479,7 +531,7 @@ class HealthBodyForm(StepForm):
         if "pregnant" in self.fields:
             # Asked on this page after "Could you become pregnant?", which decides whether it applies.
             self.fields["pregnant"].required = False
-            self.fields["pregnant"].help_text = "Answer this if you could become pregnant or are not sure."
+            self.fields["pregnant"].help_text = _("Answer this if you could become pregnant or are not sure.")
 
     def clean(self):
         cleaned = super().clean()
@@ -487,12 +539,12 @@ class HealthBodyForm(StepForm):
             could = cleaned.get("can_become_pregnant")
             if could in ("yes", "unsure"):
                 if not cleaned.get("pregnant"):
-                    self.add_error("pregnant", "Tell us whether you are, or could be, pregnant")
+                    self.add_error("pregnant", _("Tell us whether you are, or could be, pregnant"))
             else:
                 cleaned["pregnant"] = None
         feet, inches = cleaned.get("height_feet"), cleaned.get("height_inches")
         if inches is not None and feet is None:
-            self.add_error("height_feet", "Enter feet as well as inches, or leave both blank")
+            self.add_error("height_feet", _("Enter feet as well as inches, or leave both blank"))
         cleaned["height_cm"] = None
         if feet is not None:
             cm = (Decimal(feet * 12 + (inches or 0)) * Decimal("2.54")).quantize(
@@ -501,7 +553,7 @@ class HealthBodyForm(StepForm):
             if not Decimal(50) <= cm <= Decimal(250):
                 self.add_error(
                     "height_feet",
-                    "Check your height: it should be between 1 foot 8 inches and 8 feet 2 inches",
+                    _("Check your height: it should be between 1 foot 8 inches and 8 feet 2 inches"),
                 )
             else:
                 cleaned["height_cm"] = float(cm)
@@ -517,9 +569,9 @@ class HealthBodyForm(StepForm):
             and not self.has_error("bp_diastolic")
         ):
             missing = "bp_diastolic" if diastolic is None else "bp_systolic"
-            self.add_error(missing, "Enter both blood pressure numbers, or leave both blank")
+            self.add_error(missing, _("Enter both blood pressure numbers, or leave both blank"))
         if systolic is not None and diastolic is not None and diastolic >= systolic:
-            self.add_error("bp_diastolic", "The bottom number should be lower than the top number")
+            self.add_error("bp_diastolic", _("The bottom number should be lower than the top number"))
         return cleaned
 
 
@@ -536,7 +588,7 @@ def alcohol_limits(sex_at_birth: str | None, born: date | None) -> tuple[int, in
 
 
 class HealthMindForm(StepForm):
-    title = "Your mental health and substance use"
+    title = _("Your mental health and substance use")
     answer_keys = frozenset({
         "psychosis_current", "psychosis_history", "mania_recent", "bipolar_diagnosis", "alcohol_heavy",
         "substance_problem_recent", "substance_history", "ketamine_nonmedical_use", "ketamine_bladder_damage",
@@ -544,41 +596,55 @@ class HealthMindForm(StepForm):
     })  # fmt: skip
 
     psychosis_current = yes_no(
-        "Right now, do you hear or see things others do not, or hold strong beliefs others say are not real?"
+        _(
+            "Right now, do you hear or see things others do not, or hold strong beliefs others say are not real?"
+        )
     )
     psychosis_history = yes_no(
-        "Have you ever been diagnosed with schizophrenia or another psychotic illness, or had depression with hallucinations or delusions?"
+        _(
+            "Have you ever been diagnosed with schizophrenia or another psychotic illness, or had depression with hallucinations or delusions?"
+        )
     )
     mania_recent = yes_no(
-        "In the past 2 weeks, have you had several days of unusually high or irritable mood, needing much less sleep?"
+        _(
+            "In the past 2 weeks, have you had several days of unusually high or irritable mood, needing much less sleep?"
+        )
     )
-    bipolar_diagnosis = yes_no("Have you been diagnosed with bipolar disorder?")
+    bipolar_diagnosis = yes_no(_("Have you been diagnosed with bipolar disorder?"))
     mood_stabilizer_current = yes_no(
-        "Do you now take lithium, valproate (Depakote), carbamazepine (Tegretol) or an antipsychotic for "
-        "your mood?",
-        help_text="Lamotrigine (Lamictal) on its own does not count.",
+        _(
+            "Do you now take lithium, valproate (Depakote), carbamazepine (Tegretol) or an antipsychotic for "
+            "your mood?"
+        ),
+        help_text=_("Lamotrigine (Lamictal) on its own does not count."),
     )
     alcohol_heavy = yes_no(
-        "In a usual week, do you have more than {week} drinks, or more than {day} drinks on any one day?",
-        help_text="One drink is a 12-ounce beer, a 5-ounce glass of wine or a 1.5-ounce shot of liquor.",
+        _("In a usual week, do you have more than {week} drinks, or more than {day} drinks on any one day?"),
+        help_text=_("One drink is a 12-ounce beer, a 5-ounce glass of wine or a 1.5-ounce shot of liquor."),
     )
     substance_problem_recent = yes_no(
-        "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, had strong cravings, or kept using though it hurt you or others.",
-        help_text="These do not count: needing more of a medicine, or withdrawal from it, when taken as prescribed "
-        "(for example, opioids or benzodiazepines for pain); taking buprenorphine, methadone or naltrexone as prescribed.",
+        _(
+            "In the past {substance_months} months, has alcohol or drug use caused you problems? For example, you could not cut down, had strong cravings, or kept using though it hurt you or others."
+        ),
+        help_text=_(
+            "These do not count: needing more of a medicine, or withdrawal from it, when taken as prescribed "
+            "(for example, opioids or benzodiazepines for pain); taking buprenorphine, methadone or naltrexone as prescribed."
+        ),
     )
-    substance_history = yes_no("Have you ever had treatment for, or a problem with, alcohol or drug use?")
+    substance_history = yes_no(_("Have you ever had treatment for, or a problem with, alcohol or drug use?"))
     ketamine_nonmedical_use = yes_no(
-        "Have you ever used ketamine, PCP or similar drugs outside medical care?"
+        _("Have you ever used ketamine, PCP or similar drugs outside medical care?")
     )
     ketamine_bladder_damage = yes_no(
-        "Have you ever had bladder damage, painful urination or blood in your urine from ketamine use?"
+        _("Have you ever had bladder damage, painful urination or blood in your urine from ketamine use?")
     )
     ketamine_allergy = yes_no(
-        "Have you ever had an allergic reaction to ketamine or esketamine (Spravato)?", unsure=True
+        _("Have you ever had an allergic reaction to ketamine or esketamine (Spravato)?"), unsure=True
     )
     ketamine_bad_reaction = yes_no(
-        "Have you had a bad reaction to ketamine, such as severe agitation, hours of frightening hallucinations, very high blood pressure or breathing problems?"
+        _(
+            "Have you had a bad reaction to ketamine, such as severe agitation, hours of frightening hallucinations, very high blood pressure or breathing problems?"
+        )
     )
 
     def __init__(self, *args, **kwargs):
@@ -596,11 +662,11 @@ class HealthMindForm(StepForm):
         if self.bipolar_indicated:
             field = self.fields["bipolar_diagnosis"]
             field.required = False
-            field.help_text = "You told us you have bipolar depression, so you can skip this."
+            field.help_text = _("You told us you have bipolar depression, so you can skip this.")
         elif "mood_stabilizer_current" in self.fields:
             field = self.fields["mood_stabilizer_current"]
             field.required = False
-            field.help_text = "Answer this if you have bipolar disorder. " + field.help_text
+            field.help_text = f"{gettext('Answer this if you have bipolar disorder.')} {field.help_text}"
 
     def clean(self):
         cleaned = super().clean()
@@ -609,7 +675,7 @@ class HealthMindForm(StepForm):
                 if cleaned.get("mood_stabilizer_current") in (None, ""):
                     self.add_error(
                         "mood_stabilizer_current",
-                        "You told us you have bipolar disorder, so please answer this question",
+                        _("You told us you have bipolar disorder, so please answer this question"),
                     )
             elif cleaned.get("bipolar_diagnosis") is False:
                 cleaned["mood_stabilizer_current"] = None
@@ -617,29 +683,33 @@ class HealthMindForm(StepForm):
 
 
 class MedicationsForm(StepForm):
-    title = "Medicines and allergies"
+    title = _("Medicines and allergies")
     answer_keys = frozenset({"medications"})
 
     medications = multi(
-        "Do you take any of these medicines, now or as needed?",
+        _("Do you take any of these medicines, now or as needed?"),
         MEDICATION_CHOICES,
-        help_text="Tick all that apply, or none. On buprenorphine or methadone? Tick opioid pain medicines too.",
+        help_text=_(
+            "Tick all that apply, or none. On buprenorphine or methadone? Tick opioid pain medicines too."
+        ),
     )
     medication_list = text(
-        "List all the medicines you take",
+        _("List all the medicines you take"),
         max_length=3000,
         textarea=True,
         rows=4,
-        help_text="With doses if you know them, and any vitamins, supplements or cannabis. Or write \u201cnone\u201d.",
-        required_message="List your medicines, or write \u201cnone\u201d",
+        help_text=_(
+            "With doses if you know them, and any vitamins, supplements or cannabis. Or write “none”."
+        ),
+        required_message=_("List your medicines, or write “none”"),
     )
     allergies = text(
-        "Do you have any allergies to medicines, foods or latex?",
+        _("Do you have any allergies to medicines, foods or latex?"),
         max_length=1000,
         textarea=True,
         rows=2,
-        help_text="Or write \u201cnone\u201d.",
-        required_message="List your allergies, or write \u201cnone\u201d",
+        help_text=_("Or write “none”."),
+        required_message=_("List your allergies, or write “none”"),
     )
 
 
@@ -650,12 +720,15 @@ def frequency_field(label, options):
         choices=[(str(score), text_) for score, text_ in scored_options(options)],
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how often", "invalid_choice": "Choose one of the answers shown"},
+        error_messages={
+            "required": _("Choose how often"),
+            "invalid_choice": _("Choose one of the answers shown"),
+        },
     )
 
 
 class PHQ9Form(StepForm):
-    title = "Your mood"
+    title = _("Your mood")
     answer_keys = frozenset({"phq9"})
 
     @classmethod
@@ -670,13 +743,13 @@ class PHQ9Form(StepForm):
             self.fields[f"phq9_{number}"] = frequency_field(item, texts["options"])
         difficulty = texts["difficulty"]
         self.fields["phq9_difficulty"] = frequency_field(difficulty["question"], difficulty["options"])
-        self.fields["phq9_difficulty"].error_messages["required"] = (
+        self.fields["phq9_difficulty"].error_messages["required"] = _(
             "Choose how hard these problems have made things"
         )
 
 
 class ASQForm(StepForm):
-    title = "Your safety"
+    title = _("Your safety")
     answer_keys = frozenset({"asq"})
 
     @classmethod
@@ -688,7 +761,7 @@ class ASQForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         texts = self.context["questionnaire"]["asq"]
-        self.intro = (
+        self.intro = _(
             "These questions ask about thoughts of death and suicide. We ask them so that anyone who needs "
             "support gets it quickly. Please answer honestly: a yes does not stop your referral."
         )
@@ -696,21 +769,21 @@ class ASQForm(StepForm):
             self.fields[f"asq_q{number}"] = yes_no(item)
         self.fields["asq_acuity"] = yes_no(texts["acuity"])
         self.fields["asq_acuity"].required = False
-        self.fields["asq_acuity"].help_text = "Answer this if you answered yes to any question above."
+        self.fields["asq_acuity"].help_text = _("Answer this if you answered yes to any question above.")
 
     def clean(self):
         cleaned = super().clean()
         answers = [cleaned.get(f"asq_q{n}") for n in range(1, 5)]
         if any(a is True for a in answers):
             if cleaned.get("asq_acuity") in (None, ""):
-                self.add_error("asq_acuity", "You answered yes above, so please answer this question too")
+                self.add_error("asq_acuity", _("You answered yes above, so please answer this question too"))
         elif all(a is False for a in answers):
             cleaned["asq_acuity"] = None
         return cleaned
 
 
 class MoreQuestionnairesForm(StepForm):
-    title = "A few more questions"
+    title = _("A few more questions")
     answer_keys = frozenset({"gad7", "pc_ptsd5_exposed", "pc_ptsd5", *PAIN_KEYS})
 
     def __init__(self, *args, **kwargs):
@@ -726,7 +799,8 @@ class MoreQuestionnairesForm(StepForm):
             names = ["pc_ptsd5_exposed", *[f"pc_ptsd5_{n}" for n in range(1, 6)]]
             self.groups[texts["pc_ptsd5"]["name"]] = (
                 names,
-                "If you answer yes to the first question, the next questions are about that event: "
+                gettext("If you answer yes to the first question, the next questions are about that event:")
+                + " "
                 + texts["pc_ptsd5"]["stem"],
             )
             self.fields["pc_ptsd5_exposed"] = yes_no(texts["pc_ptsd5"]["exposure"])
@@ -746,8 +820,8 @@ class MoreQuestionnairesForm(StepForm):
                     coerce=int,
                     widget=forms.RadioSelect(attrs={"class": "pain-scale"}),
                     error_messages={
-                        "required": "Choose a number from 0 to 10",
-                        "invalid_choice": "Choose a number from 0 to 10",
+                        "required": _("Choose a number from 0 to 10"),
+                        "invalid_choice": _("Choose a number from 0 to 10"),
                     },
                 )
 
@@ -759,7 +833,9 @@ class MoreQuestionnairesForm(StepForm):
                     if cleaned.get(f"pc_ptsd5_{n}") in (None, ""):
                         self.add_error(
                             f"pc_ptsd5_{n}",
-                            "You said you have been through an event like this, so please answer this question",
+                            _(
+                                "You said you have been through an event like this, so please answer this question"
+                            ),
                         )
             else:
                 for n in range(1, 6):
@@ -779,27 +855,29 @@ class MoreQuestionnairesForm(StepForm):
 
 
 class PracticalForm(StepForm):
-    title = "Getting to appointments and paying"
+    title = _("Getting to appointments and paying")
     answer_keys = frozenset({"escort_available"})
 
     escort_available = choice(
-        "You cannot drive until the day after each infusion. Can an adult take you home and stay with you?",
+        _(
+            "You cannot drive until the day after each infusion. Can an adult take you home and stay with you?"
+        ),
         ESCORT_CHOICES,
     )
-    payment = choice("How do you expect to pay?", PAYMENT_CHOICES)
+    payment = choice(_("How do you expect to pay?"), PAYMENT_CHOICES)
     insurer = text(
-        "Insurance company", required=False, max_length=120, help_text="For example, Aetna or Medicare."
+        _("Insurance company"), required=False, max_length=120, help_text=_("For example, Aetna or Medicare.")
     )
-    member_id = text("Member ID", required=False, max_length=40)
-    group_number = text("Group number", required=False, max_length=40, help_text="Optional.")
+    member_id = text(_("Member ID"), required=False, max_length=40)
+    group_number = text(_("Group number"), required=False, max_length=40, help_text=_("Optional."))
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("payment") == "insurance":
             if not cleaned.get("insurer"):
-                self.add_error("insurer", "Enter the name of your insurance company")
+                self.add_error("insurer", _("Enter the name of your insurance company"))
             if not cleaned.get("member_id"):
-                self.add_error("member_id", "Enter your member ID, as shown on your insurance card")
+                self.add_error("member_id", _("Enter your member ID, as shown on your insurance card"))
         else:
             for name in ("insurer", "member_id", "group_number"):
                 cleaned[name] = ""
@@ -807,27 +885,31 @@ class PracticalForm(StepForm):
 
 
 class ConsentForm(StepForm):
-    title = "Check and sign"
+    title = _("Check and sign")
 
     accurate = forms.BooleanField(
-        label="The information I have given is true and complete to the best of my knowledge.",
-        error_messages={"required": "Confirm that your information is accurate"},
+        label=_("The information I have given is true and complete to the best of my knowledge."),
+        error_messages={"required": _("Confirm that your information is accurate")},
     )
     privacy = forms.BooleanField(
-        label="I have read the privacy notice and agree that the clinic may use my information to review my referral.",
-        error_messages={"required": "Confirm that you have read the privacy notice"},
+        label=_(
+            "I have read the privacy notice and agree that the clinic may use my information to review my referral."
+        ),
+        error_messages={"required": _("Confirm that you have read the privacy notice")},
     )
     electronic = forms.BooleanField(
-        label="I agree to receive emails and texts about my referral. They will contain only a reference code and links, never my health details.",
+        label=_(
+            "I agree to receive emails and texts about my referral. They will contain only a reference code and links, never my health details."
+        ),
         error_messages={
-            "required": "Agree to receive messages about your referral, or call us to refer by phone"
+            "required": _("Agree to receive messages about your referral, or call us to refer by phone")
         },
     )
     signature = CleanCharField(
-        label="Type your full name to sign",
+        label=_("Type your full name to sign"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Type your full name to sign"},
+        error_messages={"required": _("Type your full name to sign")},
     )
 
     def clean_signature(self):
@@ -837,12 +919,13 @@ class ConsentForm(StepForm):
         )
         if expected and signature.casefold() != expected.casefold():
             raise ValidationError(
-                f"Type your full name exactly as you gave it earlier: {expected}", code="mismatch"
+                gettext("Type your full name exactly as you gave it earlier: %(name)s") % {"name": expected},
+                code="mismatch",
             )
         return signature
 
 
 class ReviewForm(StepForm):
-    title = "Check your answers"
+    title = _("Check your answers")
 
     submission_token = forms.UUIDField(widget=forms.HiddenInput)

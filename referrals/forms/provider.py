@@ -298,7 +298,7 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
             "patient": {**identity, "date_of_birth": c["date_of_birth"].isoformat()},
             "patient_aware": c["patient_aware"],
             "indication": c["indication"],
-            "indication_label": labels.get(c["indication"], c["indication"]),
+            "indication_label": str(labels.get(c["indication"], c["indication"])),  # plain text for JSON
             "secondary_indications": c["secondary_indications"],
             "icd10_codes": c["icd10_codes"],
             "reason": c["reason"],

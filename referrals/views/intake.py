@@ -10,6 +10,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import strip_tags
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, WizardView, normalize_name
@@ -18,8 +21,8 @@ from referrals import documents, ratelimit, screening, workflow
 from referrals.exceptions import DuplicateSubmissionError
 from referrals.forms import intake as f
 from referrals.forms.documents import DocumentsForm
-from referrals.models import QuestionnaireText, ScreeningPolicy
-from referrals.questionnaires import DEFAULT_TEXTS, DEFAULT_VERSION, structure_problems
+from referrals.models import ScreeningPolicy
+from referrals.questionnaires import current_texts
 
 RESULT_SESSION_KEY = "intake_result"
 # What the "save and finish later" page needs from the wizard (referrals/views/resume.py).
@@ -78,11 +81,15 @@ def screening_answers(cleaned: dict[str, dict | None]) -> dict:
     return answers
 
 
-def current_questionnaire() -> tuple[str, dict]:
-    row = QuestionnaireText.current()
-    if row and not structure_problems(row.texts):
-        return row.version, row.texts
-    return DEFAULT_VERSION, DEFAULT_TEXTS
+def page_language() -> str:
+    """The page's language code ("en" or "es"), from the path (clinic.middleware)."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def current_questionnaire(language: str | None = None) -> tuple[str, dict]:
+    """The (version, wording) patients see in the page's language (questionnaires.current_texts):
+    its newest fitting row, else its default in code; English for a language with neither."""
+    return current_texts(language or page_language())
 
 
 class IntakeWizard(NamedUrlSessionWizardView):
@@ -94,7 +101,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
     done_step_name = "finished"
     template_name = "referrals/intake/step.html"
     referral = None  # set by the completion-link variant
-    flow_label = "refer yourself"  # ends each page title
+    flow_label = _("refer yourself")  # ends each page title
     file_storage = None  # uploads become Document rows in process_step, never wizard-stored files
     can_save_for_later = True  # "save and finish later" (not for staff entry or the completion link)
 
@@ -132,9 +139,12 @@ class IntakeWizard(NamedUrlSessionWizardView):
         self.__dict__.pop("_cleaned_cache", None)
 
     def questionnaire(self) -> tuple[str, dict]:
-        if "_questionnaire" not in self.__dict__:
-            self.__dict__["_questionnaire"] = current_questionnaire()
-        return self.__dict__["_questionnaire"]
+        """The wording in the active language (the page's; English for the staff copy of the answers)."""
+        cache = self.__dict__.setdefault("_questionnaire", {})
+        language = page_language()
+        if language not in cache:
+            cache[language] = current_questionnaire(language)
+        return cache[language]
 
     def policy_row(self) -> ScreeningPolicy:
         if "_policy" not in self.__dict__:
@@ -384,8 +394,11 @@ class IntakeWizard(NamedUrlSessionWizardView):
                 if isinstance(field.widget, forms.HiddenInput):
                     continue
                 value = form.cleaned_data.get(name) if valid else None
-                rows.append({"question": str(field.label), "answer": display(field, value)})
-            sections.append({"step": step, "title": form.title, "rows": rows, "complete": valid})
+                row = {"question": str(field.label), "answer": display(field, value)}
+                if value == 0 and name.startswith(("phq9_", "gad7_")) and name != "phq9_difficulty":
+                    row["quiet"] = True  # "Not at all", whatever the wording's language
+                rows.append(row)
+            sections.append({"step": step, "title": str(form.title), "rows": rows, "complete": valid})
         return sections
 
     def staff_summary(self) -> list[dict]:
@@ -398,7 +411,14 @@ class IntakeWizard(NamedUrlSessionWizardView):
             self.__dict__.pop("_questionnaire", None)  # the wording of the staff's language
             try:
                 # Text is made here, in English (a lazy title would otherwise turn Spanish on save).
-                return [{**section, "title": str(section["title"])} for section in self.summary()]
+                return [
+                    {
+                        **section,
+                        "title": str(section["title"]),
+                        "rows": [{k: v for k, v in row.items() if k != "quiet"} for row in section["rows"]],
+                    }
+                    for section in self.summary()
+                ]
             finally:
                 self.__dict__.pop("_questionnaire", None)
 
@@ -422,6 +442,14 @@ class IntakeWizard(NamedUrlSessionWizardView):
         return self.confirmation_redirect()
 
     def submit(self, token, identity, answers, details, version):
+        # Referral.language is the page's language; Referral.preferred_language the one the
+        # patient asked us to use (build_submission puts it in the details). A variant of the
+        # intake may decide both (staff entry: the call's language).
+        extra = {
+            "language": page_language(),
+            "preferred_language": details.get("preferred_language", ""),
+            **self.extra_submit_kwargs(identity, answers),
+        }
         return workflow.submit_referral(
             submission_token=token,
             identity=identity,
@@ -430,7 +458,7 @@ class IntakeWizard(NamedUrlSessionWizardView):
             today=timezone.localdate(),
             questionnaire_version=version,
             session_key=self.request.session.session_key or "",
-            **self.extra_submit_kwargs(identity, answers),
+            **extra,
         )
 
     def extra_submit_kwargs(self, identity, answers) -> dict:
@@ -440,17 +468,29 @@ class IntakeWizard(NamedUrlSessionWizardView):
 
 # On the check-your-answers page, these answers are folded under "Show N answers of No or none"
 # (one click opens them), so the page leads with what the patient typed or said yes to.
-FOLDED_ANSWERS = {"No", "Not at all", "None of these", "Not answered", "None"}
+FOLDED_ANSWERS = {_("No"), _("Not at all"), _("None of these"), _("Not answered"), _("None")}
+
+
+def folded_answers() -> set[str]:
+    """FOLDED_ANSWERS in the active language, and in English (a questionnaire may lack a translation)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        english = {str(answer) for answer in FOLDED_ANSWERS}
+    return english | {str(answer) for answer in FOLDED_ANSWERS}
 
 
 def fold_review_rows(step: str, rows: list[dict]) -> dict:
     """Split a section's rows: the ones worth reading first, and the rest folded away."""
     if step == "consent":  # the agreements just ticked on the page before, whole but folded
-        folded = [row for row in rows if row["answer"] == "Yes"]
-        label = f"Show the {len(folded)} agreements you ticked"
+        folded = [row for row in rows if row["answer"] == gettext("Yes")]
+        label = ngettext(
+            "Show the %(count)d agreement you ticked", "Show the %(count)d agreements you ticked", len(folded)
+        ) % {"count": len(folded)}
     else:
-        folded = [row for row in rows if row["answer"] in FOLDED_ANSWERS]
-        label = f"Show {len(folded)} answer{'s' if len(folded) != 1 else ''} of No or none"
+        quiet = folded_answers()
+        folded = [row for row in rows if row["answer"] in quiet or row.get("quiet")]
+        label = ngettext(
+            "Show %(count)d answer of No or none", "Show %(count)d answers of No or none", len(folded)
+        ) % {"count": len(folded)}
     return {"shown": [row for row in rows if row not in folded], "folded": folded, "folded_label": label}
 
 
@@ -496,18 +536,23 @@ def layout(form) -> list[dict]:
 
 
 def display(field, value) -> str:
+    """An answer in words, in the active language (labels may carry markup such as lang: dropped here)."""
     if value is None or value == "" or value == []:
-        return "Not answered" if not isinstance(field, forms.MultipleChoiceField) else "None of these"
+        return (
+            gettext("Not answered")
+            if not isinstance(field, forms.MultipleChoiceField)
+            else gettext("None of these")
+        )
     if isinstance(field, forms.BooleanField):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(field, forms.TypedChoiceField) and isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(field, forms.MultipleChoiceField):
         labels = dict(_flat(field.choices))
-        return "; ".join(str(labels.get(v, v)) for v in value)
+        return "; ".join(strip_tags(str(labels.get(v, v))) for v in value)
     if isinstance(field, forms.ChoiceField):
         labels = dict(_flat(field.choices))
-        return str(labels.get(str(value), value))
+        return strip_tags(str(labels.get(str(value), value)))
     if isinstance(value, date):
         return value.strftime("%m/%d/%Y")
     return str(value)
@@ -536,6 +581,8 @@ def build_submission(cleaned: dict[str, dict], *, today: date) -> tuple[dict, di
     details = {
         "preferred_name": about.get("preferred_name", ""),
         "preferred_contact": about["preferred_contact"],
+        # Kept on the referral as Referral.preferred_language (workflow.submit_referral).
+        "preferred_language": f.AboutYouForm.language_preference(about),
         "voicemail_ok": about["voicemail_ok"],
         "texts_ok": about["texts_ok"],
         "emergency_contact": {

@@ -15,6 +15,8 @@
   var expireAfter = parseInt(box.getAttribute("data-expire-after"), 10) * 1000;
   var url = box.getAttribute("data-keepalive-url");
   var message = box.querySelector("[data-timeout-message]");
+  // The words shown once the answers are cleared are in the page (so they are translated).
+  var expired = box.querySelector("[data-timeout-expired]");
   var button = box.querySelector("[data-keepalive]");
   var saveLater = box.querySelector("[data-save-later]");
   var warnTimer = null;
@@ -28,8 +30,7 @@
       button.focus();
     }, warnAfter);
     expireTimer = window.setTimeout(function () {
-      message.textContent = "For your privacy, this form has cleared your answers after 2 hours without activity. " +
-        "Please start again, or call us.";
+      message.textContent = expired.textContent.replace(/\s+/g, " ").trim();
       button.hidden = true;
       if (saveLater) {
         saveLater.hidden = true;
