@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from referrals.models import Document, SavedIntake
@@ -164,32 +165,43 @@ def check_upload(upload) -> CheckedFile:
     trailing data; the original bytes are never stored.
     """
     original = getattr(upload, "name", "") or ""
-    shown = re.split(r"[\\/]", original)[-1][:80] or "This file"
+    shown = re.split(r"[\\/]", original)[-1][:80] or gettext("This file")
     size = getattr(upload, "size", None)
     limit = max_bytes()
     if size is not None and size > limit:
         raise ValidationError(
-            f"{shown} is too large. Each file must be {_megabytes(limit)} or smaller.", code="too_large"
+            gettext("%(file)s is too large. Each file must be %(limit)s or smaller.")
+            % {"file": shown, "limit": _megabytes(limit)},
+            code="too_large",
         )
     upload.seek(0)
     data = upload.read(limit + 1)
     if not data:
-        raise ValidationError(f"{shown} is empty. Choose the file again, or a different file.", code="empty")
+        raise ValidationError(
+            gettext("%(file)s is empty. Choose the file again, or a different file.") % {"file": shown},
+            code="empty",
+        )
     if len(data) > limit:
         raise ValidationError(
-            f"{shown} is too large. Each file must be {_megabytes(limit)} or smaller.", code="too_large"
+            gettext("%(file)s is too large. Each file must be %(limit)s or smaller.")
+            % {"file": shown, "limit": _megabytes(limit)},
+            code="too_large",
         )
     content_type = sniff(data[:16])
     if content_type is None:
         raise ValidationError(
-            f"{shown} is not a PDF, JPEG or PNG file. Save or scan it as one of these and try again.",
+            gettext("%(file)s is not a PDF, JPEG or PNG file. Save or scan it as one of these and try again.")
+            % {"file": shown},
             code="type",
         )
     skip = 5 if content_type == PDF else (3 if content_type == JPEG else 8)
     if _has_foreign_content(data, content_type, skip=skip):
         raise ValidationError(
-            f"{shown} contains something other than a document or a picture, so we cannot accept it. "
-            "Save it again as a plain PDF, JPEG or PNG, or scan it.",
+            gettext(
+                "%(file)s contains something other than a document or a picture, so we cannot accept it. "
+                "Save it again as a plain PDF, JPEG or PNG, or scan it."
+            )
+            % {"file": shown},
             code="polyglot",
         )
     if content_type == PDF:
@@ -249,26 +261,36 @@ def _check_pdf(data: bytes, shown: str) -> bytes:
     """Parse the PDF, refuse active content, and return a rewritten copy (only what the pages use)."""
     if b"%%EOF" not in data[-2048:]:
         raise ValidationError(
-            f"{shown} is not a complete PDF file. Save or scan it again and try again.", code="pdf_truncated"
+            gettext("%(file)s is not a complete PDF file. Save or scan it again and try again.")
+            % {"file": shown},
+            code="pdf_truncated",
         )
-    resave = "Print it to a new PDF, or scan it, and upload that."
+    resave = gettext("Print it to a new PDF, or scan it, and upload that.")
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
             if pdf.is_encrypted:
                 raise ValidationError(
-                    f"{shown} is locked with a password or encrypted, so we cannot check it. Save an unlocked "
-                    f"copy and upload that, or scan it.",
+                    gettext(
+                        "%(file)s is locked with a password or encrypted, so we cannot check it. Save an "
+                        "unlocked copy and upload that, or scan it."
+                    )
+                    % {"file": shown},
                     code="pdf_encrypted",
                 )
             found = _pdf_active_content(pdf)
             if found == "too many objects":
                 raise ValidationError(
-                    f"{shown} is too complex a PDF for us to check. {resave}", code="pdf_complex"
+                    gettext("%(file)s is too complex a PDF for us to check. %(resave)s")
+                    % {"file": shown, "resave": resave},
+                    code="pdf_complex",
                 )
             if found:
                 raise ValidationError(
-                    f"{shown} contains scripts, actions, forms or attached files, which we cannot accept. "
-                    f"{resave}",
+                    gettext(
+                        "%(file)s contains scripts, actions, forms or attached files, which we cannot "
+                        "accept. %(resave)s"
+                    )
+                    % {"file": shown, "resave": resave},
                     code="pdf_active",
                 )
             out = io.BytesIO()
@@ -283,20 +305,26 @@ def _check_pdf(data: bytes, shown: str) -> bytes:
         raise
     except pikepdf.PasswordError:
         raise ValidationError(
-            f"{shown} is locked with a password, so we cannot open it. Save an unlocked copy and upload "
-            "that, or scan it.",
+            gettext(
+                "%(file)s is locked with a password, so we cannot open it. Save an unlocked copy and "
+                "upload that, or scan it."
+            )
+            % {"file": shown},
             code="pdf_encrypted",
         ) from None
     except (pikepdf.PdfError, ValueError, RuntimeError, RecursionError, OSError):
         raise ValidationError(
-            f"{shown} could not be opened as a PDF: it may be damaged. {resave}", code="pdf_broken"
+            gettext("%(file)s could not be opened as a PDF: it may be damaged. %(resave)s")
+            % {"file": shown, "resave": resave},
+            code="pdf_broken",
         ) from None
     return out.getvalue()
 
 
 def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:
     unreadable = ValidationError(
-        f"{shown} could not be opened as a picture. Save it again as a JPEG or PNG and try again.",
+        gettext("%(file)s could not be opened as a picture. Save it again as a JPEG or PNG and try again.")
+        % {"file": shown},
         code="image",
     )
     try:
@@ -305,7 +333,8 @@ def _reencode_image(data: bytes, content_type: str, shown: str) -> bytes:
             with Image.open(io.BytesIO(data)) as probe:
                 if probe.width * probe.height > MAX_IMAGE_PIXELS:
                     raise ValidationError(
-                        f"{shown} is too large a picture. Take or save it at a lower resolution.",
+                        gettext("%(file)s is too large a picture. Take or save it at a lower resolution.")
+                        % {"file": shown},
                         code="image_pixels",
                     )
                 probe.verify()
