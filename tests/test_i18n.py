@@ -276,3 +276,33 @@ def test_intake_steps_say_everything_in_spanish():
         with translation.override("es"):
             spanish_driver.post()
     assert not problems, f"{len(problems)} blocks still in English: {problems[:5]}"
+
+
+@pytest.mark.django_db
+def test_a_spanish_email_quotes_the_clinic_details_in_spanish():
+    from datetime import date
+
+    from django.core import mail
+
+    from clinic.context_processors import clinic_in
+    from referrals import notifications
+    from referrals.models import Referral
+
+    referral = Referral.objects.create(
+        source=Referral.Source.SELF,
+        status=Referral.Status.SUBMITTED,
+        first_name="Avery",
+        last_name="Hours",
+        date_of_birth=date(1981, 4, 12),
+        email="patient@example.com",
+        language="es",
+    )
+    notifications.queue(
+        referral, "patient_status_update", referral.email, status_url=notifications.status_url()
+    )
+    notifications.send_due()
+    body = mail.outbox[-1].body
+    spanish_hours, english_hours = clinic_in("es")["hours"], settings.CLINIC["hours"]
+    assert spanish_hours != english_hours
+    assert spanish_hours in body and english_hours not in body
+    assert f"{settings.SITE_URL}/es/status/" in body
