@@ -62,6 +62,14 @@ class PhoneIntakeWizard(IntakeWizard):
     can_save_for_later = False  # a call's answers are never parked behind a patient's email link
     admin_site = None  # given by as_view()
 
+    def get_form(self, step=None, data=None, files=None):
+        form = super().get_form(step, data, files)
+        # The consent step asks the language of the call, which is the preference staff record;
+        # the patient's own "language we should use" question would ask it twice.
+        for name in ("preferred_language", "preferred_language_other"):
+            form.fields.pop(name, None)
+        return form
+
     def get_prefix(self, request, *args, **kwargs):
         return "staff_phone_intake"  # its own session storage, apart from any patient's
 

@@ -12,6 +12,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -282,6 +283,18 @@ class PhoneWizardTests:
         assert {"question": "Language of the call", "answer": "Spanish"} in rows
         review = driver.client.get(change_url(referral)).content.decode()
         assert BADGE in review and "preferred language: Spanish" in review
+
+    def test_the_call_language_is_asked_once(self, staff_client, coordinator):
+        """The coordinator records the call's language at consent; the patient's own "language we
+        should use" question is not asked again on the contact step."""
+        driver = staff_driver(staff_client, coordinator, phone_data(consent__attested_name="coordinator"))
+        driver.run_to("about")
+        page = driver.response.content.decode()
+        assert 'name="about-email"' in page
+        assert "preferred_language" not in page
+        patient = IntakeDriver(Client())
+        patient.run_to("about")
+        assert 'name="about-preferred_language"' in patient.response.content.decode()
 
     def test_a_call_with_an_interpreter(self, staff_client, coordinator):
         data = phone_data(
