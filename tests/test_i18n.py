@@ -306,3 +306,20 @@ def test_a_spanish_email_quotes_the_clinic_details_in_spanish():
     assert spanish_hours != english_hours
     assert spanish_hours in body and english_hours not in body
     assert f"{settings.SITE_URL}/es/status/" in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", [p for p in PAGES if p.in_guide], ids=[p.slug for p in PAGES if p.in_guide])
+def test_english_citations_on_spanish_pages_say_they_are_english(page):
+    """Screen readers read a citation's English title with English sounds, not Spanish ones."""
+    with translation.override("es"):
+        content = Client().get(reverse(page.url_name)).content.decode()
+    section = re.search(r'<section class="sources.*?</section>', content, re.S).group(0)
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    assert items
+    for item in items:
+        assert '<span lang="en">' in item, item[:80]
+        outside = re.sub(r'<span lang="en">.*?</span>', "", item, flags=re.S)
+        assert not re.search(r"\b(?:the|of|and|for|in)\b", outside), (
+            f"English outside its span: {outside[:80]}"
+        )
