@@ -42,7 +42,7 @@ TEMPLATES = [f"templates/pages/{slug.replace('-', '_')}.html" for slug in SLUGS]
     ),
 ]
 CATALOGUE = Path(django_settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
-REVIEW_PENDING_ES = "Los profesionales de la clínica aún no han revisado esta página."
+REVIEW_PENDING_ES = "Los profesionales de salud de la clínica aún no han revisado esta página."
 
 
 def get(path: str) -> str:

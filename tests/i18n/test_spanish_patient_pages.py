@@ -108,21 +108,21 @@ def make_referral(status):
 class StatusPageTests:
     def test_form_in_spanish(self, client):
         content = page(client.get(es(reverse("referrals:check-status"))))
-        assert "Ver el estado de una remisión" in content
+        assert "Ver el estado de un referido" in content
         assert "Código de referencia" in content
         assert "Fecha de nacimiento del paciente" in content
 
     @pytest.mark.parametrize(
         ("status", "words"),
         [
-            ("submitted", "Recibida"),
+            ("submitted", "Recibido"),
             ("awaiting_patient", "Esperando sus preguntas de salud"),
             ("in_review", "En revisión"),
             ("needs_info", "Necesitamos más información"),
-            ("cleared", "Aprobada: lo llamaremos"),
+            ("cleared", "Con autorización médica: lo llamaremos"),
             ("scheduled", "Cita programada"),
             ("not_eligible", "No cumple los requisitos por ahora"),
-            ("withdrawn", "Cerrada"),
+            ("withdrawn", "Cerrado"),
         ],
     )
     def test_each_status_name_in_spanish(self, client, status, words):
@@ -143,7 +143,7 @@ class StatusPageTests:
                 {"reference": "AAA-BBB-CCC", "date_of_birth": "1981-04-12"},
             )
         )
-        assert "No encontramos una remisión con estos datos" in content
+        assert "No encontramos un referido con estos datos" in content
         content = page(client.post(es(reverse("referrals:check-status")), {"reference": "x"}))
         assert "Escriba las 9 letras y números" in content
         assert "Escriba su fecha de nacimiento" in content
@@ -174,7 +174,7 @@ class CompletionLinkTests:
         _referral, token = provider_referral
         link = es(reverse("referrals:complete", args=[token]))
         content = page(client.get(link))
-        assert "Complete su remisión" in content
+        assert "Complete su referido" in content
         assert f"Toma unos {MINUTES_ES}." in content
         content = page(client.post(link, {"date_of_birth": "1990-01-01"}))
         assert "No pudimos abrir su formulario" in content
@@ -186,7 +186,7 @@ class CompletionLinkTests:
         assert response.status_code == 302 and response["Location"].startswith("/es/")
         content = page(client.get(response["Location"], follow=True))
         assert "Su profesional de salud nos dio algunos de estos datos." in content
-        assert "complete su remisión" in content  # the page title
+        assert "complete su referido" in content  # the page title
 
     def test_completing_in_spanish_records_spanish(self, client, provider_referral):
         referral, token = provider_referral
@@ -290,7 +290,7 @@ class EmailTests:
             referral, "patient_status_update", referral.email, status_url=notifications.status_url()
         )
         message = sent()
-        assert message.subject == f"Hay novedades sobre la remisión {referral.reference}"
+        assert message.subject == f"Hay novedades sobre el referido {referral.reference}"
         assert message.body.startswith("Hola:")
         assert "Para verlas, visite esta página" in message.body
         assert notifications.absolute_url(es(reverse("referrals:check-status"))) in message.body
