@@ -20,11 +20,19 @@ def _test_settings(settings, tmp_path):
     settings.INFO_PAGE_LOCAL_SECONDS = 0
 
 
+# A fixed instant in the middle of every rate-limit window (15 minutes, an hour): the limiter's
+# windows are fixed buckets, so a test that ran across an hour's edge saw its count start again.
+RATE_LIMIT_CLOCK = 1_800_000_000 // 3600 * 3600 + 1800.0
+
+
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    # Rate limits live in the cache; each test starts with none used.
+def _clear_cache(monkeypatch):
+    # Rate limits live in the cache; each test starts with none used, on a clock that stands still.
     from django.core.cache import cache
 
+    from referrals import ratelimit
+
+    monkeypatch.setattr(ratelimit, "now", lambda: RATE_LIMIT_CLOCK)
     cache.clear()
     yield
     cache.clear()

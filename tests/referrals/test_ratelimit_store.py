@@ -37,3 +37,18 @@ class StoreDownTests:
         settings.RATE_LIMITS = {**settings.RATE_LIMITS, "status": "2/900"}
         request = RequestFactory().post("/status/", REMOTE_ADDR="10.0.0.3")
         assert [ratelimit.hit(request, "status") for _ in range(3)] == [False, False, True]
+
+
+class WindowEdgeTests:
+    def test_a_count_does_not_restart_within_its_window(self, settings, monkeypatch):
+        """The shared fixture holds the limiter's clock; moving it past the window's edge is the
+        only thing that starts a new count."""
+        settings.RATE_LIMITS = {**settings.RATE_LIMITS, "status": "2/900"}
+        request = RequestFactory().post("/status/", REMOTE_ADDR="10.0.0.4")
+        start = ratelimit.now()
+        assert start % 3600 == 1800  # the middle of an hour: far from every window's edge
+        assert [ratelimit.hit(request, "status") for _ in range(3)] == [False, False, True]
+        monkeypatch.setattr(ratelimit, "now", lambda: start + 899 - start % 900)
+        assert ratelimit.hit(request, "status") is True
+        monkeypatch.setattr(ratelimit, "now", lambda: start + 900 - start % 900)
+        assert ratelimit.hit(request, "status") is False
