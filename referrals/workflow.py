@@ -511,6 +511,9 @@ def create_provider_referral(
         provider_details=provider_details,
         intake_channel=channel if entered_by else Referral.Channel.ONLINE,
         entered_by=entered_by,
+        # The clinician's choice of the patient's language: the completion email and link use it.
+        language="es" if provider_details.get("language") == "es" else "en",
+        preferred_language=provider_details.get("preferred_language") or "",
         **{key: identity.get(key) or "" for key in IDENTITY_FIELDS},
     )
     token = new_completion_token(referral)

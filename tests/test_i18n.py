@@ -323,3 +323,39 @@ def test_english_citations_on_spanish_pages_say_they_are_english(page):
         assert not re.search(r"\b(?:the|of|and|for|in)\b", outside), (
             f"English outside its span: {outside[:80]}"
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("choice", "other", "language", "preferred"),
+    [
+        ("es", "", "es", "Spanish"),
+        ("en", "", "en", "English"),
+        ("other", "Tagalog", "en", "Tagalog"),
+        ("", "", "en", ""),
+    ],
+)
+def test_the_referring_clinician_names_the_patients_language(choice, other, language, preferred):
+    """A Spanish-speaking patient of a clinician's referral gets the completion email, and its link,
+    in Spanish: the completion link's page cannot offer the other language without its token."""
+    from referrals.models import Notification, Referral
+    from tests.referrals.provider_data import send_provider_referral
+
+    response = send_provider_referral(Client(), patient_language=choice, patient_language_other=other)
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert (referral.language, referral.preferred_language) == (language, preferred)
+    email = Notification.objects.get(referral=referral, template="patient_complete_health_questions")
+    assert email.language == language
+    assert ("/es/complete/" in email.context["link"]) == (language == "es")
+    referrer = Notification.objects.get(referral=referral, template="referrer_received")
+    assert referrer.language == "en"
+
+
+@pytest.mark.django_db
+def test_another_language_must_be_named_on_the_clinicians_form():
+    from tests.referrals.provider_data import send_provider_referral
+
+    response = send_provider_referral(Client(), patient_language="other", patient_language_other="")
+    assert response.status_code == 200
+    assert "Enter the language the patient prefers" in response.content.decode()

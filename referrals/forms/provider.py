@@ -79,6 +79,14 @@ class NPIField(CleanCharField):
         return digits
 
 
+PATIENT_LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("other", "Another language (we arrange a free interpreter; emails stay in English)"),
+]
+SPOKEN = {"en": "English", "es": "Spanish"}
+
+
 class ProviderReferralForm(UploadFormMixin, forms.Form):
     upload_fields = {"referral_letter": Document.Kind.REFERRAL_LETTER, "other_files": Document.Kind.RECORDS}
     required_kinds = {"referral_letter": "Attach the referral letter as a PDF, JPEG or PNG file"}
@@ -87,7 +95,10 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
             "referrer_name", "referrer_credentials", "npi", "practice", "referrer_phone", "referrer_fax",
             "referrer_email",
         ],
-        "Your patient": ["first_name", "last_name", "date_of_birth", "email", "phone", "patient_aware"],
+        "Your patient": [
+            "first_name", "last_name", "date_of_birth", "email", "phone", "patient_language",
+            "patient_language_other", "patient_aware",
+        ],
         "Why you are referring": [
             "indication", "secondary_indications", "icd10_common", "icd10_other", "reason", "urgency",
         ],
@@ -149,6 +160,14 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
     )
     phone = phone_field("Patient's phone number", autocomplete="off")
     phone.error_messages["required"] = "Enter the patient's phone number"
+    # The patient's emails and completion link are in this language (English or Spanish).
+    patient_language = choice(
+        "Patient's preferred language",
+        PATIENT_LANGUAGES,
+        required=False,
+        help_text="We email the patient, and they answer their questions, in English or Spanish.",
+    )
+    patient_language_other = text("Other language", required=False, max_length=60)
     patient_aware = forms.BooleanField(
         label="The patient knows about this referral and agrees that the clinic may contact them.",
         error_messages={"required": "Confirm that the patient knows about this referral"},
@@ -268,6 +287,11 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            cleaned.get("patient_language") == "other"
+            and not (cleaned.get("patient_language_other") or "").strip()
+        ):
+            self.add_error("patient_language_other", "Enter the language the patient prefers")
         main = cleaned.get("indication")
         secondary = [c for c in cleaned.get("secondary_indications") or [] if c != main]
         cleaned["secondary_indications"] = secondary
@@ -305,5 +329,9 @@ class ProviderReferralForm(UploadFormMixin, forms.Form):
             "urgency": c["urgency"],
             "medications": c["medications"],
             "history": c["history"],
+            # The forms' language for the patient's emails and completion link, and what they prefer.
+            "language": "es" if c.get("patient_language") == "es" else "en",
+            "preferred_language": SPOKEN.get(c.get("patient_language") or "")
+            or (c.get("patient_language_other") or "").strip(),
         }
         return referrer, identity, details
