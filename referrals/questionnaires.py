@@ -118,16 +118,12 @@ PLAIN_2026_2 = _plain_2026_2()
 # The clinic's own plain Spanish of plain-2026.2: item for item, the same structure, order and scores
 # (each option keyed by its score). Not the licensed Spanish versions of the instruments: see
 # docs/spanish-questionnaires.md, which lists every item beside its English.
+FREQUENCY_ES = ["Nunca", "Varios días", "Más de la mitad de los días", "Casi todos los días"]
 PLAIN_ES_2026_1: dict[str, Any] = {
     "phq9": {
         "name": "Preguntas sobre su estado de ánimo (PHQ-9)",
         "stem": "En las últimas 2 semanas, ¿con qué frecuencia le ha molestado cada una de estas cosas?",
-        "options": {
-            "0": "Nunca",
-            "1": "Varios días",
-            "2": "Más de la mitad de los días",
-            "3": "Casi todos los días",
-        },
+        "options": _keyed(FREQUENCY_ES),
         "items": [
             "No disfrutar las cosas que suele hacer con gusto, o no tener interés en ellas",
             "Sentirse con el ánimo bajo, triste o sin esperanza",
@@ -144,23 +140,13 @@ PLAIN_ES_2026_1: dict[str, Any] = {
         "difficulty": {
             "question": "Si alguna de estas cosas le ha molestado, ¿qué tan difícil le han hecho hacer su "
             "trabajo, ocuparse de las cosas de la casa o llevarse bien con otras personas?",
-            "options": {
-                "0": "Nada difícil",
-                "1": "Algo difícil",
-                "2": "Muy difícil",
-                "3": "Extremadamente difícil",
-            },
+            "options": _keyed(["Nada difícil", "Algo difícil", "Muy difícil", "Extremadamente difícil"]),
         },
     },
     "gad7": {
         "name": "Preguntas sobre preocupación y ansiedad (GAD-7)",
         "stem": "En las últimas 2 semanas, ¿con qué frecuencia le ha molestado cada una de estas cosas?",
-        "options": {
-            "0": "Nunca",
-            "1": "Varios días",
-            "2": "Más de la mitad de los días",
-            "3": "Casi todos los días",
-        },
+        "options": _keyed(FREQUENCY_ES),
         "items": [
             "Sentir nervios, preocupación o tensión",
             "No poder dejar de preocuparse ni controlar la preocupación",
