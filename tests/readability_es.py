@@ -5,11 +5,13 @@
 This is the form readability tools use today (textstat, legible.es): the 1959 paper's "F" term
 is read as words per sentence, so longer sentences lower the score, as in Flesch's. 70 and above
 reads as "fairly easy" (about the last years of primary school); the information pages in
-Spanish must reach it. Blocks are split into sentences as tests/test_readability.py does.
+Spanish must reach it. Blocks are split into sentences by tests/test_readability.py counts().
 """
 
 import re
 import unicodedata
+
+from tests.test_readability import counts
 
 _WORD = re.compile(r"[0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ][0-9A-Za-zÁÉÍÓÚÜÑáéíóúüñ'’.,-]*")
 STRONG = set("aeoáéíóú")  # an accented i or u is strong: it breaks a diphthong (hiatus)
@@ -45,15 +47,7 @@ def words_of(text: str) -> list[str]:
 
 
 def reading_ease(blocks: list[str]) -> float:
-    sentences = words = syllable_count = 0
-    for block in blocks:
-        for sentence in re.split(r"(?<=[.!?:;])\s+", block):
-            found = words_of(sentence)
-            if not found:
-                continue
-            sentences += 1
-            words += len(found)
-            syllable_count += sum(syllables(w) for w in found)
+    sentences, words, syllable_count = counts(blocks, words_of, syllables)
     if not words:
         return 0.0
     return 206.84 - 60 * syllable_count / words - 1.02 * words / sentences

@@ -62,8 +62,11 @@ def words_of(text: str) -> list[str]:
     return [w.strip(".,-'’") for w in _WORD.findall(text) if w.strip(".,-'’")]
 
 
-def grade(blocks: list[str]) -> float:
-    """Flesch-Kincaid grade level of these blocks of text."""
+def counts(blocks: list[str], words_of, syllables) -> tuple[int, int, int]:
+    """(sentences, words, syllables) in these blocks, with the language's word and syllable rules.
+
+    Each block is split after . ! ? : or ; and a block with no such mark counts as one sentence.
+    """
     sentences = words = syllable_count = 0
     for block in blocks:
         for sentence in re.split(r"(?<=[.!?:;])\s+", block):
@@ -73,6 +76,12 @@ def grade(blocks: list[str]) -> float:
             sentences += 1
             words += len(found)
             syllable_count += sum(syllables(w) for w in found)
+    return sentences, words, syllable_count
+
+
+def grade(blocks: list[str]) -> float:
+    """Flesch-Kincaid grade level of these blocks of text."""
+    sentences, words, syllable_count = counts(blocks, words_of, syllables)
     if not words:
         return 0.0
     return 0.39 * words / sentences + 11.8 * syllable_count / words - 15.59
