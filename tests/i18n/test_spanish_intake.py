@@ -171,16 +171,21 @@ def test_review_page_in_spanish(client):
     assert re.search(r"Mostrar \d+ respuestas? de No o ninguno", html)
 
 
+def save_for_later():
+    """A saved intake in the active language; its link email waits in the outbox."""
+    return saved_intakes.save(
+        email="avery@example.com",
+        date_of_birth=timezone.localdate().replace(year=1981),
+        state={},
+        current_step="health",
+        session_key="",
+    )
+
+
 def test_resume_email_date_reads_naturally_in_spanish(client):
     expires = timezone.now() + timedelta(days=7)
     with translation.override("es"):
-        saved = saved_intakes.save(
-            email="avery@example.com",
-            date_of_birth=timezone.localdate().replace(year=1981),
-            state={},
-            current_step="health",
-            session_key="",
-        )
+        saved = save_for_later()
     notifications.send_due()
     body = mail.outbox[-1].body
     assert "Nos pidió guardar su formulario" in body
@@ -191,13 +196,7 @@ def test_resume_email_date_reads_naturally_in_spanish(client):
 
 
 def test_resume_email_date_in_english():
-    saved = saved_intakes.save(
-        email="avery@example.com",
-        date_of_birth=timezone.localdate().replace(year=1981),
-        state={},
-        current_step="health",
-        session_key="",
-    )
+    saved = save_for_later()
     notifications.send_due()
     body = mail.outbox[-1].body
     expected = timezone.localtime(saved.expires_at).strftime("%B %-d, %Y")
